@@ -1,0 +1,76 @@
+//! Command-line types (clap derive) and their conversion into the library's options.
+//! Nothing past this module sees clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::env::Os;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "srt-gen",
+    version,
+    about = "Least-privilege settings for Anthropic's Sandbox Runtime (srt), from what your project uses",
+    long_about = None,
+    after_help = "Start with `srt-gen init` in a project, then `srt-gen run -- <command>` (or `just ai-auto \"...\"`)."
+)]
+pub struct Cli {
+    /// Run as if started in DIR (like git -C).
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Detect the project's ecosystems and write .srt.json and the justfile recipes.
+    Init(InitArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// This machine's platform.
+    Current,
+    Linux,
+    Macos,
+    /// Linux and macOS paths together, for a config committed for a mixed team.
+    All,
+}
+
+impl PlatformArg {
+    pub fn platforms(self) -> Vec<Os> {
+        match self {
+            PlatformArg::Current => vec![Os::current().unwrap_or(Os::Linux)],
+            PlatformArg::Linux => vec![Os::Linux],
+            PlatformArg::Macos => vec![Os::Macos],
+            PlatformArg::All => vec![Os::Linux, Os::Macos],
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Project folders (default: the current folder). Each is initialised on its own.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print the files that would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Count manifests that do not parse by their name instead of stopping.
+    #[arg(long)]
+    pub allow_broken: bool,
+    /// Whose cache paths to write.
+    #[arg(long, value_enum, default_value_t = PlatformArg::Current)]
+    pub platform: PlatformArg,
+    /// Do not write justfile recipes.
+    #[arg(long)]
+    pub no_justfile: bool,
+    /// Leave the agent's own hosts and state paths out.
+    #[arg(long)]
+    pub no_agent: bool,
+}

@@ -1,0 +1,301 @@
+//! Walks a project (honouring .gitignore, never entering dependency or build folders) and
+//! matches the catalog's markers. Each marker file is found, broken (with file and line)
+//! or absent; provenance (which file showed which ecosystem) is kept as data.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Kind};
+
+/// Manifests larger than this are counted by name but not parsed.
+const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A marker file that exists but does not parse.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Broken {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    /// The fragments this file would have shown.
+    pub fragments: Vec<String>,
+}
+
+impl fmt::Display for Broken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+/// What a walk found.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Detection {
+    /// Fragment name → the project files (relative, `/`-separated, sorted) that showed it.
+    pub found: BTreeMap<String, Vec<String>>,
+    pub broken: Vec<Broken>,
+    /// Things the walk could not read (unreadable folders, loops); never fatal.
+    pub warnings: Vec<String>,
+}
+
+/// Walks `root` and matches every file name against the catalog's markers.
+pub fn detect(root: &Path, catalog: &Catalog) -> Detection {
+    let mut skip: Vec<String> = catalog
+        .skip_dirs()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    skip.push(".git".into());
+    skip.push(".srt-gen".into());
+
+    let markers: Vec<(&str, Matcher<'_>)> = catalog
+        .fragments
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                Kind::Language | Kind::Tool | Kind::Preset | Kind::Mcp
+            )
+        })
+        .flat_map(|f| {
+            let exact = f.detect.files.iter().map(|n| Matcher::Exact(n.as_str()));
+            let pats = f
+                .detect
+                .patterns
+                .iter()
+                .map(|p| Matcher::Pattern(p.as_str()));
+            exact.chain(pats).map(move |m| (f.name.as_str(), m))
+        })
+        .collect();
+
+    let mut det = Detection::default();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(false)
+        .follow_links(false)
+        .filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && e.depth() > 0
+                && e.file_name()
+                    .to_str()
+                    .is_some_and(|n| skip.iter().any(|s| s == n)))
+        })
+        .build();
+
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                det.warnings.push(walk_error(root, &err));
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let Some(name) = entry.file_name().to_str() else {
+            continue;
+        };
+        let hits: Vec<&str> = markers
+            .iter()
+            .filter(|(_, m)| m.matches(name))
+            .map(|(frag, _)| *frag)
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        match check_parses(entry.path(), &rel) {
+            Ok(()) => {}
+            Err(Check::Broken {
+                line,
+                column,
+                message,
+            }) => {
+                let mut fragments: Vec<String> = hits.iter().map(|s| s.to_string()).collect();
+                fragments.dedup();
+                det.broken.push(Broken {
+                    file: rel,
+                    line,
+                    column,
+                    message,
+                    fragments,
+                });
+                continue;
+            }
+            Err(Check::Skipped(why)) => det.warnings.push(format!("{rel}: {why}")),
+        }
+        for frag in hits {
+            let files = det.found.entry(frag.to_string()).or_default();
+            if !files.contains(&rel) {
+                files.push(rel.clone());
+            }
+        }
+    }
+    for files in det.found.values_mut() {
+        files.sort_by(|a, b| depth(a).cmp(&depth(b)).then(a.cmp(b)));
+    }
+    det.broken.sort_by(|a, b| a.file.cmp(&b.file));
+    det.warnings.sort();
+    det
+}
+
+fn depth(p: &str) -> usize {
+    p.matches('/').count()
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> String {
+    let text = err.to_string();
+    let root_s = root.display().to_string();
+    let text = text.replace(&format!("{root_s}/"), "");
+    format!("not read: {text}")
+}
+
+enum Matcher<'a> {
+    Exact(&'a str),
+    Pattern(&'a str),
+}
+
+impl Matcher<'_> {
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Matcher::Exact(n) => *n == name,
+            Matcher::Pattern(p) => glob_match(p, name),
+        }
+    }
+}
+
+/// `*` matches any run of characters; everything else is literal.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+enum Check {
+    Broken {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    Skipped(String),
+}
+
+/// TOML and JSON markers must parse; others are counted by name.
+fn check_parses(path: &Path, rel: &str) -> Result<(), Check> {
+    let kind = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => "toml",
+        Some("json") => "json",
+        _ => return Ok(()),
+    };
+    // A lockfile is machine-written; a broken one is the tool's business, not a reason to stop.
+    if rel.ends_with("-lock.json") || rel.ends_with(".lock.json") {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Check::Broken {
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    if meta.len() > MAX_PARSE_BYTES {
+        return Err(Check::Skipped(format!(
+            "{} MiB, too large to check; counted by its name only",
+            meta.len() / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Check::Broken {
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
+        line: 0,
+        column: 0,
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    match kind {
+        "toml" => toml::from_str::<toml::Table>(&text)
+            .map(|_| ())
+            .map_err(|e| {
+                let (line, column) = e
+                    .span()
+                    .map_or((0, 0), |s| crate::error::line_col(&text, s.start));
+                Check::Broken {
+                    line,
+                    column,
+                    message: format!("invalid TOML: {}", e.message().trim()),
+                }
+            }),
+        _ => serde_json::from_str::<serde_json::Value>(&text)
+            .map(|_| ())
+            .map_err(|e| Check::Broken {
+                line: e.line(),
+                column: e.column(),
+                message: format!("invalid JSON: {}", strip_position(&e.to_string())),
+            }),
+    }
+}
+
+/// serde_json appends " at line L column C"; the position is printed separately.
+pub fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("requirements*.txt", "requirements.txt"));
+        assert!(glob_match("requirements*.txt", "requirements-dev.txt"));
+        assert!(!glob_match("requirements*.txt", "requirements.in"));
+        assert!(glob_match("*.csproj", "App.csproj"));
+        assert!(!glob_match("*.csproj", "csproj"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXcYb"));
+    }
+}

@@ -1,0 +1,309 @@
+//! The environment a run sees (variables, home, platform), passed in explicitly so that
+//! path templates expand the same way in tests as for a user.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The platforms srt runs on and the catalog spells paths for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Linux,
+    Macos,
+}
+
+impl Os {
+    pub fn current() -> Option<Os> {
+        if cfg!(target_os = "linux") {
+            Some(Os::Linux)
+        } else if cfg!(target_os = "macos") {
+            Some(Os::Macos)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Os::Linux => "linux",
+            Os::Macos => "macos",
+        }
+    }
+}
+
+/// Variables, home directory and platform of one run.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub vars: BTreeMap<String, String>,
+    pub home: PathBuf,
+    pub os: Os,
+}
+
+impl Env {
+    /// The process environment. Fails only where there is no home directory at all.
+    pub fn from_process() -> Option<Env> {
+        let vars: BTreeMap<String, String> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect();
+        let home = vars
+            .get("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)?;
+        Some(Env {
+            vars,
+            home,
+            os: Os::current().unwrap_or(Os::Linux),
+        })
+    }
+
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `$XDG_CONFIG_HOME` or `~/.config` (also on macOS, as most CLI tools do).
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        match self.var("XDG_CONFIG_HOME") {
+            Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
+            _ => Some(self.home.join(".config")),
+        }
+    }
+
+    /// Expands a catalog path template for one platform and spells the result as srt reads
+    /// it: `~/...` under the home directory, absolute elsewhere, `./...` for project paths.
+    /// `None` when the template expands to nothing (an unset optional variable) or to a
+    /// relative path that is not spelled `./` (a relative override, which would mean
+    /// something else in srt's working directory).
+    ///
+    /// Variables are read only when `os` is the current platform: another platform's
+    /// defaults are spelled as that platform's documentation gives them.
+    pub fn expand_path(&self, template: &str, os: Os) -> Option<String> {
+        let expanded = expand(template, &|name| {
+            if os == self.os {
+                self.var(name)
+            } else {
+                None
+            }
+        });
+        let expanded = expanded.trim_end_matches('/');
+        if expanded.is_empty() {
+            return None;
+        }
+        if expanded == "." || expanded.starts_with("./") {
+            return Some(expanded.to_string());
+        }
+        let abs = if expanded == "~" {
+            self.home.clone()
+        } else if let Some(rest) = expanded.strip_prefix("~/") {
+            self.home.join(rest)
+        } else if Path::new(expanded).is_absolute() {
+            PathBuf::from(expanded)
+        } else {
+            return None;
+        };
+        let abs = if os == self.os {
+            resolve_symlinks(&abs)
+        } else {
+            abs
+        };
+        Some(self.tilde(&abs))
+    }
+
+    /// `~/x` for a path under the home directory, the path itself otherwise.
+    pub fn tilde(&self, p: &Path) -> String {
+        for home in [self.home.clone(), resolve_symlinks(&self.home)] {
+            if p == home {
+                return "~".into();
+            }
+            if let Ok(rest) = p.strip_prefix(&home) {
+                return format!("~/{}", rest.display());
+            }
+        }
+        p.display().to_string()
+    }
+
+    /// The inverse of [`Env::tilde`]: an absolute path for `~/x`, `./x` relative to `project`.
+    pub fn absolute(&self, spelled: &str, project: &Path) -> PathBuf {
+        if spelled == "~" {
+            self.home.clone()
+        } else if let Some(rest) = spelled.strip_prefix("~/") {
+            self.home.join(rest)
+        } else if Path::new(spelled).is_absolute() {
+            PathBuf::from(spelled)
+        } else {
+            let rest = spelled.strip_prefix("./").unwrap_or(spelled);
+            if rest == "." {
+                project.to_path_buf()
+            } else {
+                project.join(rest)
+            }
+        }
+    }
+}
+
+/// srt skips a write path that is a symlink pointing elsewhere, so emit where it leads:
+/// the longest existing prefix is canonicalized and the rest appended.
+fn resolve_symlinks(p: &Path) -> PathBuf {
+    let mut existing = p.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canon) = existing.canonicalize() {
+            let mut out = canon;
+            for part in rest.iter().rev() {
+                out.push(part);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return p.to_path_buf(),
+        }
+    }
+}
+
+/// Expands `${VAR}` and `${VAR:-default}` (defaults may nest). Unset or empty variables
+/// take their default, or the empty string.
+fn expand<'a>(t: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> String {
+    let mut out = String::new();
+    let mut rest = t;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let body_start = start + 2;
+        let end = matching_brace(rest, body_start).unwrap_or(rest.len());
+        let body = &rest[body_start..end.min(rest.len())];
+        let (name, default) = match body.find(":-") {
+            Some(i) => (&body[..i], Some(&body[i + 2..])),
+            None => (body, None),
+        };
+        match lookup(name) {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&default.map(|d| expand(d, lookup)).unwrap_or_default()),
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+fn matching_brace(s: &str, from: usize) -> Option<usize> {
+    let mut depth = 1;
+    for (i, c) in s[from..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(from + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Checks a template's shape: balanced `${...}`, variable names, and a start that srt can
+/// read (`~`, `/`, `./`, or a variable).
+pub fn check_template(t: &str) -> Result<(), String> {
+    let mut rest = t;
+    while let Some(start) = rest.find("${") {
+        let end = matching_brace(rest, start + 2).ok_or("unclosed `${`")?;
+        let body = &rest[start + 2..end];
+        let name = body.split(":-").next().unwrap_or("");
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("bad variable name `{name}`"));
+        }
+        if let Some(d) = body.split_once(":-").map(|x| x.1) {
+            check_template(d)?;
+        }
+        rest = &rest[end + 1..];
+    }
+    if t.contains('$') && !t.contains("${") {
+        return Err("write variables as `${NAME}`".into());
+    }
+    let starts_ok = t.is_empty()
+        || t.starts_with('~')
+        || t.starts_with('/')
+        || t.starts_with("./")
+        || t == "."
+        || t.starts_with("${");
+    if !starts_ok {
+        return Err("must start with `~`, `/`, `./` or `${`".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Env {
+        Env {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            home: PathBuf::from("/nonexistent-home/u"),
+            os: Os::Linux,
+        }
+    }
+
+    #[test]
+    fn defaults_nest_and_variables_win() {
+        let t = "${PIP_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/pip}";
+        assert_eq!(env(&[]).expand_path(t, Os::Linux).unwrap(), "~/.cache/pip");
+        let e = env(&[("XDG_CACHE_HOME", "/nonexistent-xdg")]);
+        assert_eq!(e.expand_path(t, Os::Linux).unwrap(), "/nonexistent-xdg/pip");
+        let e = env(&[
+            ("PIP_CACHE_DIR", "/nonexistent-home/u/pc"),
+            ("XDG_CACHE_HOME", "/x"),
+        ]);
+        assert_eq!(e.expand_path(t, Os::Linux).unwrap(), "~/pc");
+    }
+
+    #[test]
+    fn other_platform_ignores_this_machines_variables() {
+        let e = env(&[("CARGO_HOME", "/opt/cargo")]);
+        assert_eq!(
+            e.expand_path("${CARGO_HOME:-~/.cargo}/registry", Os::Macos)
+                .unwrap(),
+            "~/.cargo/registry"
+        );
+        assert_eq!(
+            e.expand_path("${CARGO_HOME:-~/.cargo}/registry", Os::Linux)
+                .unwrap(),
+            "/opt/cargo/registry"
+        );
+    }
+
+    #[test]
+    fn empty_and_relative_expansions_are_dropped() {
+        assert_eq!(
+            env(&[]).expand_path("${CARGO_TARGET_DIR:-}", Os::Linux),
+            None
+        );
+        let e = env(&[("CARGO_TARGET_DIR", "rel/target")]);
+        assert_eq!(e.expand_path("${CARGO_TARGET_DIR:-}", Os::Linux), None);
+        assert_eq!(
+            env(&[]).expand_path("./.srt.json", Os::Linux).unwrap(),
+            "./.srt.json"
+        );
+        assert_eq!(env(&[]).expand_path(".", Os::Linux).unwrap(), ".");
+    }
+
+    #[test]
+    fn templates_are_checked() {
+        assert!(check_template("${A:-~/x}/y").is_ok());
+        assert!(check_template("${A").is_err());
+        assert!(check_template("$HOME/x").is_err());
+        assert!(check_template("relative/x").is_err());
+        assert!(check_template("${A B}").is_err());
+    }
+}

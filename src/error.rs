@@ -1,0 +1,85 @@
+//! The library's errors. Each names the file (and line where there is one) and says
+//! what to do next; `main` turns the kind into an exit code.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file that could not be parsed: manifest, settings file, catalog fragment.
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A catalog or user fragment that parsed but is not valid.
+    #[error("{file}: {message}")]
+    Catalog { file: String, message: String },
+
+    /// The user asked for something that cannot be done as asked.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A file srt-gen refuses to write (symlink, directory, FIFO, ...).
+    #[error("{0}")]
+    Refused(String),
+
+    /// Project files that failed to parse during detection.
+    #[error("{}", broken_message(.0))]
+    Broken(Vec<crate::detect::Broken>),
+
+    #[error("{context}: {source}")]
+    Io { context: String, source: io::Error },
+
+    /// srt or the machine is not ready (srt missing, bwrap missing, ...).
+    #[error("{0}")]
+    Environment(String),
+
+    /// A check (lint or doctor) found errors; the findings were already printed.
+    #[error("{0}")]
+    Findings(String),
+}
+
+fn broken_message(b: &[crate::detect::Broken]) -> String {
+    let mut s =
+        String::from("these project files do not parse, so their ecosystems cannot be read:");
+    for x in b {
+        s.push_str(&format!("\n  {x}"));
+    }
+    s.push_str(
+        "\nfix them, add them to .gitignore if they are not part of the project, \
+         or pass --allow-broken to count them by name only",
+    );
+    s
+}
+
+impl Error {
+    pub fn io(context: impl Into<String>, source: io::Error) -> Error {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// Exit codes: 2 usage, 3 bad input files, 4 refused write, 5 machine not ready, 1 findings/other.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Parse { .. } | Error::Catalog { .. } | Error::Broken(_) => 3,
+            Error::Refused(_) => 4,
+            Error::Environment(_) => 5,
+            Error::Io { .. } | Error::Findings(_) => 1,
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+    (line, col)
+}

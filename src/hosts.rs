@@ -1,0 +1,132 @@
+//! Host names as srt's allow and deny lists take them: `host`, `*.host`, either with
+//! `:port`. srt rejects some spellings itself; it accepts others that can never match
+//! (`exa mple.com`), so this checks real host-name syntax too.
+
+/// Checks one allow-list entry. The error says what is wrong, for a finding or a catalog error.
+pub fn validate(entry: &str) -> Result<(), String> {
+    if entry.is_empty() {
+        return Err("empty host".into());
+    }
+    if entry.contains("://") || entry.contains('/') {
+        return Err("a host name, not a URL or path: drop the scheme and the path".into());
+    }
+    let (host, port) = match entry.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, Some(p)),
+        Some(_) => return Err("IPv6 addresses must be bracketed (`[::1]`)".into()),
+        None => (entry, None),
+    };
+    if let Some(p) = port {
+        let ok = !p.is_empty()
+            && !p.starts_with('0')
+            && p.len() <= 5
+            && p.chars().all(|c| c.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65535).contains(&n));
+        if !ok {
+            return Err(format!("port `{p}` is not a number from 1 to 65535"));
+        }
+    }
+    if host == "localhost" {
+        return Ok(());
+    }
+    let name = match host.strip_prefix("*.") {
+        Some(rest) => {
+            if !rest.contains('.') {
+                return Err(
+                    "`*.` needs at least two labels after it (`*.example.com`, not `*.com`)".into(),
+                );
+            }
+            rest
+        }
+        None => host,
+    };
+    if name.contains('*') {
+        return Err("`*` is only allowed as a leading `*.`".into());
+    }
+    if !name.contains('.') {
+        return Err("a host name needs a dot (srt rejects single labels)".into());
+    }
+    if name.ends_with('.') || name.starts_with('.') {
+        return Err("no leading or trailing dot".into());
+    }
+    if name.len() > 253 {
+        return Err("longer than 253 characters".into());
+    }
+    for label in name.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!("label `{label}` must be 1 to 63 characters"));
+        }
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(format!(
+                "label `{label}` may hold only letters, digits and `-`"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("label `{label}` may not start or end with `-`"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `host` (a concrete name) is allowed by the `pattern` entry, as srt matches.
+pub fn matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern
+        .rsplit_once(':')
+        .map_or(pattern, |(h, _)| h)
+        .to_ascii_lowercase();
+    let host = host
+        .rsplit_once(':')
+        .map_or(host, |(h, _)| h)
+        .to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(base) => host.ends_with(&format!(".{base}")),
+        None => host == pattern,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_what_srt_accepts_and_is_a_host() {
+        for ok in [
+            "example.com",
+            "*.example.com",
+            "example.com:8443",
+            "localhost",
+            "a-b.c0.io",
+        ] {
+            assert!(validate(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_srt_rejects_and_what_cannot_match() {
+        for bad in [
+            "",
+            "*",
+            "*.com",
+            "example",
+            "https://example.com",
+            "example.com/x",
+            "example.com.",
+            "exa mple.com",
+            "ex*ample.com",
+            "example.com:0",
+            "example.com:70000",
+            "::1",
+            "-a.com",
+            "a_b.com",
+        ] {
+            assert!(validate(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn wildcard_matches_subdomains_only() {
+        assert!(matches("*.example.com", "a.example.com"));
+        assert!(!matches("*.example.com", "example.com"));
+        assert!(matches("Example.com", "example.COM"));
+        assert!(!matches("example.com", "badexample.com"));
+    }
+}

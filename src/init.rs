@@ -1,0 +1,244 @@
+//! `srt-gen init`: detect the project's ecosystems, merge their fragments with what the
+//! settings file already holds, write `.srt.json` and the recipes, and say what was done.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Kind};
+use crate::detect::Detection;
+use crate::env::{Env, Os};
+use crate::error::Error;
+use crate::project::{self, FileOutcome, Project, WriteOptions, Written};
+use crate::srt_config::{FragmentRecord, Settings, Why};
+
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub dry_run: bool,
+    pub allow_broken: bool,
+    pub platforms: Vec<Os>,
+    pub justfile: bool,
+    pub agent: bool,
+}
+
+/// What `init` did for one project; printed as text on stderr or as JSON on stdout.
+#[derive(Debug, Serialize)]
+pub struct InitSummary {
+    pub project: String,
+    pub dry_run: bool,
+    /// Detected ecosystems and the files that showed each.
+    pub detected: BTreeMap<String, Vec<String>>,
+    /// Every active fragment and why.
+    pub fragments: BTreeMap<String, Why>,
+    /// Fragments a previous run had detected that the project no longer shows.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dropped: Vec<String>,
+    pub counts: BTreeMap<String, usize>,
+    #[serde(flatten)]
+    pub written: Written,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub broken: Vec<crate::detect::Broken>,
+}
+
+pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+    let project = Project::at(root)?;
+    let catalog = Catalog::load(&project.root, env)?;
+    let existing = project.read_settings()?;
+    let detection = crate::detect::detect(&project.root, &catalog);
+    if !detection.broken.is_empty() && !opts.allow_broken {
+        return Err(Error::Broken(detection.broken));
+    }
+    let (fragments, excluded, dropped, mut warnings) =
+        active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
+    let new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    let mut written = project::write(
+        &project,
+        existing.as_ref(),
+        &new,
+        &catalog,
+        WriteOptions {
+            dry_run: opts.dry_run,
+            justfile: opts.justfile,
+        },
+    )?;
+    warnings.extend(detection.warnings.iter().cloned());
+    for b in &detection.broken {
+        warnings.push(format!("counted by name only, it does not parse: {b}"));
+    }
+    written.warnings.extend(warnings);
+    let record = new.record.clone().unwrap_or_default();
+    Ok(InitSummary {
+        project: project.root.display().to_string(),
+        dry_run: opts.dry_run,
+        detected: record
+            .fragments
+            .iter()
+            .filter(|(_, f)| f.why == Why::Detected)
+            .map(|(n, f)| (n.clone(), f.files.clone()))
+            .collect(),
+        fragments: record
+            .fragments
+            .iter()
+            .map(|(n, f)| (n.clone(), f.why))
+            .collect(),
+        dropped,
+        counts: project::counts(&new),
+        written,
+        broken: detection.broken,
+    })
+}
+
+type Active = (
+    BTreeMap<String, FragmentRecord>,
+    BTreeSet<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+/// Base (and the agent), every detected fragment the user has not removed, and every
+/// fragment the user added before.
+fn active_fragments(
+    catalog: &Catalog,
+    project: &Project,
+    existing: Option<&Settings>,
+    detection: &Detection,
+    env: &Env,
+    opts: &InitOptions,
+) -> Result<Active, Error> {
+    let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
+    let mut warnings = Vec::new();
+    let mut out = BTreeMap::new();
+    out.insert(
+        "base".to_string(),
+        project::base_record(catalog, project, env, &opts.platforms)?,
+    );
+    if opts.agent {
+        if let Some(agent) = catalog.fragments.iter().find(|f| f.kind == Kind::Agent) {
+            out.insert(
+                agent.name.clone(),
+                project::fragment_record(agent, Why::Base, Vec::new(), env, &opts.platforms),
+            );
+        }
+    }
+    let mut found: BTreeMap<String, Vec<String>> = detection.found.clone();
+    for b in &detection.broken {
+        for f in &b.fragments {
+            found.entry(f.clone()).or_default().push(b.file.clone());
+        }
+    }
+    for (name, files) in found {
+        if old.excluded.contains(&name) {
+            continue;
+        }
+        if let Some(frag) = catalog.get(&name) {
+            out.insert(
+                name.clone(),
+                project::fragment_record(frag, Why::Detected, files, env, &opts.platforms),
+            );
+        }
+    }
+    let mut dropped = Vec::new();
+    for (name, rec) in &old.fragments {
+        match rec.why {
+            Why::Added if !out.contains_key(name) => match catalog.get(name) {
+                Some(frag) => {
+                    out.insert(
+                        name.clone(),
+                        project::fragment_record(
+                            frag,
+                            Why::Added,
+                            Vec::new(),
+                            env,
+                            &opts.platforms,
+                        ),
+                    );
+                }
+                None => {
+                    warnings.push(format!(
+                        "fragment `{name}` is no longer in the catalog; its entries are kept as recorded (`srt-gen remove {name}` takes them out)"
+                    ));
+                    out.insert(name.clone(), rec.clone());
+                }
+            },
+            Why::Detected if !out.contains_key(name) => dropped.push(name.clone()),
+            _ => {}
+        }
+    }
+    Ok((out, old.excluded, dropped, warnings))
+}
+
+/// The human summary, for stderr.
+pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Option<&str>) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("srt-gen init: {}\n", s.project));
+    if s.detected.is_empty() {
+        out.push_str("  no ecosystem detected (only the base policy applies)\n");
+    }
+    let width = s.detected.keys().map(String::len).max().unwrap_or(0);
+    for (name, files) in &s.detected {
+        out.push_str(&format!("  found {name:<width$}  {}\n", shorten(files)));
+    }
+    let always: Vec<&str> = s
+        .fragments
+        .iter()
+        .filter(|(_, w)| **w != Why::Detected)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    out.push_str(&format!("  also  {}\n", always.join(", ")));
+    for d in &s.dropped {
+        out.push_str(&format!("  dropped {d} (no longer detected)\n"));
+    }
+    let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
+    out.push_str(&format!(
+        "  policy: {} hosts allowed, {} paths writable, {} unreadable, {} write-protected\n",
+        c("network.allowedDomains"),
+        c("filesystem.allowWrite"),
+        c("filesystem.denyRead"),
+        c("filesystem.denyWrite"),
+    ));
+    let describe = |o: FileOutcome| match (o, s.dry_run) {
+        (FileOutcome::Created, false) => "created",
+        (FileOutcome::Created, true) => "would be created",
+        (FileOutcome::Updated, false) => "updated",
+        (FileOutcome::Updated, true) => "would be updated",
+        (FileOutcome::Unchanged, _) => "unchanged",
+    };
+    out.push_str(&format!(
+        "  {settings_name}: {}\n",
+        describe(s.written.settings)
+    ));
+    if s.written.settings == FileOutcome::Updated {
+        for (list, ch) in &s.written.changes {
+            for a in &ch.added {
+                out.push_str(&format!("    + {list} {a}\n"));
+            }
+            for r in &ch.removed {
+                out.push_str(&format!("    - {list} {r}\n"));
+            }
+        }
+    }
+    if let (Some(o), Some(name)) = (s.written.justfile, justfile_name) {
+        out.push_str(&format!(
+            "  {name}: {} (recipes `ai`, `ai-auto`)\n",
+            describe(o)
+        ));
+    }
+    for w in &s.written.warnings {
+        out.push_str(&format!("  warning: {w}\n"));
+    }
+    out
+}
+
+fn shorten(files: &[String]) -> String {
+    const MAX: usize = 4;
+    if files.len() <= MAX {
+        files.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            files[..MAX].join(", "),
+            files.len() - MAX
+        )
+    }
+}

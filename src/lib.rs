@@ -1,0 +1,130 @@
+//! srt-gen: least-privilege settings for Anthropic's Sandbox Runtime, from what a project
+//! uses. Data flows one way: detect → catalog → policy → output → launch.
+
+pub mod agent;
+pub mod catalog;
+pub mod cli;
+pub mod detect;
+pub mod env;
+pub mod error;
+pub mod hosts;
+pub mod init;
+pub mod policy;
+pub mod project;
+pub mod render;
+pub mod srt_config;
+pub mod write;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::env::Env;
+use crate::error::Error;
+
+/// Parses the arguments, runs the command, and turns the outcome into an exit code.
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("srt-gen: error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Error> {
+    let env = Env::from_process().ok_or_else(|| {
+        Error::Environment(
+            "HOME is not set; srt-gen needs it to spell paths as srt reads them".into(),
+        )
+    })?;
+    let cwd =
+        std::env::current_dir().map_err(|e| Error::io("cannot read the current folder", e))?;
+    let base = match &cli.dir {
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    match cli.command {
+        Command::Init(args) => cmd_init(&base, &env, args),
+    }
+}
+
+fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
+    let cli::InitArgs {
+        paths,
+        dry_run,
+        json,
+        allow_broken,
+        platform,
+        no_justfile,
+        no_agent,
+    } = args;
+    let opts = init::InitOptions {
+        dry_run,
+        allow_broken,
+        platforms: platform.platforms(),
+        justfile: !no_justfile,
+        agent: !no_agent,
+    };
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![base.to_path_buf()]
+    } else {
+        paths.iter().map(|p| base.join(p)).collect()
+    };
+    let many = paths.len() > 1;
+    let mut failed = 0u8;
+    let mut last_code = 0u8;
+    let mut json_out = Vec::new();
+    for path in &paths {
+        match init::init(path, env, &opts) {
+            Ok(summary) => {
+                if dry_run && !json {
+                    for (file, bytes) in &summary.written.contents {
+                        println!("==> {} <==", file.display());
+                        print!("{}", String::from_utf8_lossy(bytes));
+                    }
+                }
+                if json {
+                    json_out.push(serde_json::to_value(&summary).expect("summary serializes"));
+                } else {
+                    let project = project::Project::at(path)?;
+                    let jf = opts.justfile.then(|| project.justfile_name());
+                    eprint!(
+                        "{}",
+                        init::render_summary(&summary, project::SETTINGS_FILE, jf.as_deref())
+                    );
+                }
+            }
+            Err(e) if many => {
+                eprintln!("srt-gen init: {}: error: {e}", path.display());
+                failed += 1;
+                last_code = e.exit_code();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if json {
+        let v = if many {
+            serde_json::Value::Array(json_out)
+        } else {
+            json_out.pop().unwrap_or_default()
+        };
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    }
+    if failed > 0 {
+        eprintln!("srt-gen init: {failed} of {} projects failed", paths.len());
+        return Ok(last_code.max(1));
+    }
+    Ok(0)
+}

@@ -1,0 +1,278 @@
+//! One project's srt-gen files (`.srt.json`, the justfile) and the one way they are
+//! rewritten: compose the policy, render the recipes, check every target, then write.
+//! `init`, `add` and `remove` all end here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::env::{Env, Os};
+use crate::error::Error;
+use crate::srt_config::{FragmentRecord, Settings, Why};
+
+pub const SETTINGS_FILE: &str = ".srt.json";
+const JUSTFILE_NAMES: [&str; 3] = ["justfile", "Justfile", ".justfile"];
+
+/// Where a project's files are.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub settings: PathBuf,
+    pub justfile: PathBuf,
+}
+
+impl Project {
+    pub fn at(root: &Path) -> Result<Project, Error> {
+        let meta = std::fs::metadata(root)
+            .map_err(|e| Error::io(format!("cannot open project folder {}", root.display()), e))?;
+        if !meta.is_dir() {
+            return Err(Error::Usage(format!("{} is not a folder", root.display())));
+        }
+        let root = root
+            .canonicalize()
+            .map_err(|e| Error::io(format!("cannot resolve {}", root.display()), e))?;
+        let justfile_name = JUSTFILE_NAMES
+            .iter()
+            .find(|n| root.join(n).symlink_metadata().is_ok())
+            .copied()
+            .unwrap_or("justfile");
+        Ok(Project {
+            settings: root.join(SETTINGS_FILE),
+            justfile: root.join(justfile_name),
+            root,
+        })
+    }
+
+    /// The nearest folder at or above `start` that holds a `.srt.json`.
+    pub fn find(start: &Path) -> Option<Project> {
+        let start = start.canonicalize().ok()?;
+        start
+            .ancestors()
+            .find(|d| d.join(SETTINGS_FILE).exists())
+            .and_then(|d| Project::at(d).ok())
+    }
+
+    pub fn justfile_name(&self) -> String {
+        self.justfile
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    pub fn read_settings(&self) -> Result<Option<Settings>, Error> {
+        Settings::read(&self.settings)
+    }
+}
+
+/// Resolves a fragment into the record kept in the settings file.
+pub fn fragment_record(
+    frag: &Fragment,
+    why: Why,
+    files: Vec<String>,
+    env: &Env,
+    platforms: &[Os],
+) -> FragmentRecord {
+    let mut entries: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in frag.resolve(env, platforms) {
+        entries
+            .entry(r.list.key().to_string())
+            .or_default()
+            .insert(r.value);
+    }
+    FragmentRecord {
+        why,
+        files,
+        entries,
+    }
+}
+
+/// The base fragment, plus write protection for the recipes file this project uses.
+pub fn base_record(
+    catalog: &Catalog,
+    project: &Project,
+    env: &Env,
+    platforms: &[Os],
+) -> Result<FragmentRecord, Error> {
+    let base = catalog
+        .fragments
+        .iter()
+        .find(|f| f.kind == Kind::Base)
+        .ok_or_else(|| Error::Usage("internal: the catalog has no base fragment".into()))?;
+    let mut rec = fragment_record(base, Why::Base, Vec::new(), env, platforms);
+    rec.entries
+        .entry(List::DenyWrite.key().to_string())
+        .or_default()
+        .insert(format!("./{}", project.justfile_name()));
+    Ok(rec)
+}
+
+/// How to write.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    pub dry_run: bool,
+    pub justfile: bool,
+}
+
+/// What a write changed, per list.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ListChange {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+}
+
+/// The outcome for one file.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FileOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Written {
+    pub settings: FileOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justfile: Option<FileOutcome>,
+    pub changes: BTreeMap<String, ListChange>,
+    /// The bytes that were (or, with --dry-run, would be) written, for `--dry-run` output.
+    #[serde(skip)]
+    pub contents: Vec<(PathBuf, Vec<u8>)>,
+    pub warnings: Vec<String>,
+}
+
+/// Writes the settings and the recipes block. Every target is checked before either is
+/// written, so a refusal leaves both files as they were.
+pub fn write(
+    project: &Project,
+    old: Option<&Settings>,
+    new: &Settings,
+    catalog: &Catalog,
+    opts: WriteOptions,
+) -> Result<Written, Error> {
+    crate::write::check_writable(&project.settings)?;
+    let settings_bytes = new.to_bytes();
+    let mut warnings = Vec::new();
+
+    let justfile = if opts.justfile {
+        crate::write::check_writable(&project.justfile)?;
+        let existing = crate::write::read_regular(&project.justfile)?
+            .map(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    Error::Usage(format!(
+                        "{} is not UTF-8 text; srt-gen leaves it alone",
+                        project.justfile.display()
+                    ))
+                })
+            })
+            .transpose()?;
+        let user = existing
+            .as_deref()
+            .map(crate::render::user_recipes)
+            .unwrap_or_default();
+        let skipped: Vec<&str> = crate::render::RECIPES
+            .into_iter()
+            .filter(|r| user.iter().any(|u| u == r))
+            .collect();
+        for s in &skipped {
+            warnings.push(format!(
+                "{} already has a recipe `{s}`; srt-gen did not add its own",
+                project.justfile_name()
+            ));
+        }
+        let argv = crate::agent::autonomous_argv(&crate::agent::mcp_config(new, catalog), None);
+        let block = crate::render::justfile_block(&argv, &skipped)?;
+        let text = crate::render::splice(existing.as_deref(), &block)
+            .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
+        Some((existing.is_some(), text.into_bytes()))
+    } else {
+        None
+    };
+
+    let mut contents = vec![(project.settings.clone(), settings_bytes.clone())];
+    if let Some((_, bytes)) = &justfile {
+        contents.push((project.justfile.clone(), bytes.clone()));
+    }
+
+    let outcome = |existed: bool, changed: bool| match (existed, changed) {
+        (false, _) => FileOutcome::Created,
+        (true, true) => FileOutcome::Updated,
+        (true, false) => FileOutcome::Unchanged,
+    };
+    let old_bytes = crate::write::read_regular(&project.settings)?;
+    let settings_outcome = outcome(
+        old_bytes.is_some(),
+        old_bytes.as_deref() != Some(&settings_bytes),
+    );
+    let justfile_outcome = match &justfile {
+        None => None,
+        Some((existed, bytes)) => {
+            let cur = crate::write::read_regular(&project.justfile)?;
+            Some(outcome(*existed, cur.as_deref() != Some(bytes.as_slice())))
+        }
+    };
+
+    if !opts.dry_run {
+        if let Some(dir) = project.settings.parent() {
+            ensure_tmp_ignored(dir)?;
+        }
+        crate::write::write_atomic(&project.settings, &settings_bytes)?;
+        if let Some((_, bytes)) = &justfile {
+            crate::write::write_atomic(&project.justfile, bytes)?;
+        }
+    }
+
+    Ok(Written {
+        settings: settings_outcome,
+        justfile: justfile_outcome,
+        changes: changes(old, new),
+        contents,
+        warnings,
+    })
+}
+
+/// `.srt-gen/.gitignore` keeps the per-project temp folder out of git.
+fn ensure_tmp_ignored(root: &Path) -> Result<(), Error> {
+    let dir = root.join(".srt-gen");
+    let ignore = dir.join(".gitignore");
+    if ignore.symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    crate::write::write_atomic(
+        &ignore,
+        b"# srt-gen: the sandbox's per-project temp folder\n/tmp/\n",
+    )?;
+    Ok(())
+}
+
+fn changes(old: Option<&Settings>, new: &Settings) -> BTreeMap<String, ListChange> {
+    let mut out = BTreeMap::new();
+    for list in List::ALL {
+        let before: BTreeSet<&str> = old
+            .map(|o| o.strings(list).into_iter().collect())
+            .unwrap_or_default();
+        let after: BTreeSet<&str> = new.strings(list).into_iter().collect();
+        let change = ListChange {
+            added: after.difference(&before).map(|s| s.to_string()).collect(),
+            removed: before.difference(&after).map(|s| s.to_string()).collect(),
+        };
+        if change != ListChange::default() {
+            out.insert(list.key().to_string(), change);
+        }
+    }
+    out
+}
+
+/// Counts of entries per list, for summaries.
+pub fn counts(s: &Settings) -> BTreeMap<String, usize> {
+    List::ALL
+        .into_iter()
+        .map(|l| (l.key().to_string(), s.list(l).len()))
+        .collect()
+}

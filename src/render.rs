@@ -1,0 +1,176 @@
+//! Text outputs rendered with minijinja: the justfile block. Its delimiters are `<@ @>`
+//! and `<% %>`, because just itself uses `{{ }}`; undefined variables are errors.
+
+use minijinja::{syntax::SyntaxConfig, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+use crate::error::Error;
+
+const JUSTFILE: &str = include_str!("../templates/justfile.j2");
+pub const BEGIN: &str = "# >>> srt-gen >>>";
+pub const END: &str = "# <<< srt-gen <<<";
+
+/// The recipe names srt-gen owns in a justfile.
+pub const RECIPES: [&str; 2] = ["ai", "ai-auto"];
+
+#[derive(Debug, Serialize)]
+struct JustfileContext<'a> {
+    settings: &'a str,
+    agent: &'a str,
+    auto_command: String,
+    ai: bool,
+    ai_auto: bool,
+    skipped: Vec<&'a str>,
+}
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_syntax(
+        SyntaxConfig::builder()
+            .block_delimiters("<%", "%>")
+            .variable_delimiters("<@", "@>")
+            .comment_delimiters("<#", "#>")
+            .build()
+            .expect("valid delimiters"),
+    );
+    env.set_trim_blocks(true);
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+/// Renders the srt-gen block of a justfile. `auto_argv` is the autonomous agent command
+/// without its prompt; `skipped` lists recipe names the user's justfile already defines.
+pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, Error> {
+    let env = environment();
+    let ctx = JustfileContext {
+        settings: ".srt.json",
+        agent: "claude",
+        auto_command: auto_argv
+            .iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+        ai: !skipped.contains(&"ai"),
+        ai_auto: !skipped.contains(&"ai-auto"),
+        skipped: skipped.to_vec(),
+    };
+    env.render_str(JUSTFILE, ctx)
+        .map_err(|e| Error::Usage(format!("internal: justfile template: {e}")))
+}
+
+/// Puts `block` into an existing justfile (replacing srt-gen's previous block, or
+/// appending), leaving every other line as it was.
+pub fn splice(existing: Option<&str>, block: &str) -> Result<String, String> {
+    let Some(text) = existing else {
+        return Ok(block.to_string());
+    };
+    let begin = text
+        .lines()
+        .position(|l| l.trim_end() == BEGIN || l.starts_with(BEGIN));
+    let end = text.lines().position(|l| l.trim_end() == END);
+    match (begin, end) {
+        (Some(b), Some(e)) if e > b => {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let mut out: String = lines[..b].concat();
+            out.push_str(block);
+            out.push_str(&lines[e + 1..].concat());
+            Ok(out)
+        }
+        (None, None) => {
+            let mut out = text.to_string();
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(block);
+            Ok(out)
+        }
+        _ => Err(format!(
+            "its srt-gen block is damaged (a `{BEGIN}` line needs a later `{END}` line): \
+             restore both markers or delete the block"
+        )),
+    }
+}
+
+/// Names of the recipes a justfile defines outside srt-gen's block.
+pub fn user_recipes(text: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut names = Vec::new();
+    for line in text.lines() {
+        if line.starts_with(BEGIN) {
+            inside = true;
+        } else if line.trim_end() == END {
+            inside = false;
+        } else if !inside {
+            if let Some(name) = recipe_name(line) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+fn recipe_name(line: &str) -> Option<&str> {
+    let line = line.strip_prefix('@').unwrap_or(line);
+    let end = line.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))?;
+    let (name, rest) = line.split_at(end);
+    if name.is_empty() || name.starts_with('-') {
+        return None;
+    }
+    let colon = rest.find(':')?;
+    // `name := value` is an assignment (so are `set`, `export` and `alias` lines);
+    // `name:`, `name ARGS: deps` are recipes.
+    (!rest[colon + 1..].starts_with('=')).then_some(name)
+}
+
+/// Single-quotes a word for sh when it holds anything but plain characters.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_user_recipes_not_assignments() {
+        let text = "set shell := [\"bash\"]\nx := \"1\"\nbuild:\n    cargo build\n@test *ARGS: build\n    cargo test\nai-auto PROMPT=\"x\":\n    echo\n";
+        assert_eq!(user_recipes(text), vec!["build", "test", "ai-auto"]);
+    }
+
+    #[test]
+    fn splice_replaces_only_the_block() {
+        let block = format!("{BEGIN}\nnew\n{END}\n");
+        let text = format!("a:\n    echo a\n\n{BEGIN}\nold\n{END}\nb:\n    echo b\n");
+        assert_eq!(
+            splice(Some(&text), &block).unwrap(),
+            format!("a:\n    echo a\n\n{BEGIN}\nnew\n{END}\nb:\n    echo b\n")
+        );
+        assert!(splice(Some(&format!("{BEGIN}\nno end\n")), &block).is_err());
+        assert_eq!(
+            splice(Some("a:\n    x"), &block).unwrap(),
+            format!("a:\n    x\n\n{block}")
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("--mcp-config"), "--mcp-config");
+        assert_eq!(
+            shell_quote(r#"{"mcpServers":{}}"#),
+            r#"'{"mcpServers":{}}'"#
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}

@@ -1,0 +1,262 @@
+//! The srt settings file as types: the five lists srt requires, every other key kept as
+//! the user wrote it, and srt-gen's own record under `srtGen` (srt drops unknown
+//! top-level keys, so the file stays valid for srt). Serialized, never templated.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::List;
+use crate::error::Error;
+
+/// The top-level key that holds srt-gen's record.
+pub const RECORD_KEY: &str = "srtGen";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    #[serde(default)]
+    pub network: Network,
+    #[serde(default)]
+    pub filesystem: Filesystem,
+    /// Keys srt-gen does not manage, kept as they are.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+    #[serde(rename = "srtGen", default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<Record>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Network {
+    #[serde(default)]
+    pub allowed_domains: Vec<Value>,
+    #[serde(default)]
+    pub denied_domains: Vec<Value>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Filesystem {
+    #[serde(default)]
+    pub deny_read: Vec<Value>,
+    #[serde(default)]
+    pub allow_write: Vec<Value>,
+    #[serde(default)]
+    pub deny_write: Vec<Value>,
+    #[serde(flatten)]
+    pub other: BTreeMap<String, Value>,
+}
+
+/// Why a fragment is active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Why {
+    /// Always applied (base, and the agent for the recipes).
+    Base,
+    /// Found in the project's files.
+    Detected,
+    /// Named by the user with `srt-gen add`.
+    Added,
+}
+
+/// What srt-gen wrote, so that `remove` can take exactly that out again, `explain` can say
+/// where each entry comes from, and the user's own entries are never lost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Record {
+    pub version: u32,
+    /// Active fragments and the entries each gave (as resolved when written).
+    pub fragments: BTreeMap<String, FragmentRecord>,
+    /// Entries the user wrote that a fragment also gives: they stay when the fragment goes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub yours: BTreeMap<String, BTreeSet<String>>,
+    /// Entries a fragment gives that the user deleted from the file: they stay out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed: BTreeMap<String, BTreeSet<String>>,
+    /// Detected fragments the user removed with `srt-gen remove`: detection skips them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub excluded: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FragmentRecord {
+    pub why: Why,
+    /// For detected fragments: the project files that showed it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// List key (`network.allowedDomains`) → entries.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entries: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Settings {
+    pub fn list(&self, list: List) -> &Vec<Value> {
+        match list {
+            List::AllowedDomains => &self.network.allowed_domains,
+            List::DeniedDomains => &self.network.denied_domains,
+            List::DenyRead => &self.filesystem.deny_read,
+            List::AllowWrite => &self.filesystem.allow_write,
+            List::DenyWrite => &self.filesystem.deny_write,
+        }
+    }
+
+    pub fn list_mut(&mut self, list: List) -> &mut Vec<Value> {
+        match list {
+            List::AllowedDomains => &mut self.network.allowed_domains,
+            List::DeniedDomains => &mut self.network.denied_domains,
+            List::DenyRead => &mut self.filesystem.deny_read,
+            List::AllowWrite => &mut self.filesystem.allow_write,
+            List::DenyWrite => &mut self.filesystem.deny_write,
+        }
+    }
+
+    /// The string entries of a list (path objects `{ "path": ..., "literal": true }` give their path).
+    pub fn strings(&self, list: List) -> Vec<&str> {
+        self.list(list).iter().filter_map(entry_text).collect()
+    }
+
+    /// Pretty JSON with a trailing newline: the exact bytes written to disk.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("settings serialize");
+        out.push(b'\n');
+        out
+    }
+
+    /// Parses a settings file's text; errors name the file, line and key path.
+    pub fn parse(text: &str, file: &Path) -> Result<Settings, Error> {
+        let file_s = file.display().to_string();
+        let text = text
+            .strip_prefix('\u{feff}')
+            .ok_or(())
+            .map_or(Ok(text), |_| {
+                Err(Error::Parse {
+                    file: file_s.clone(),
+                    line: 1,
+                    column: 1,
+                    message:
+                        "starts with a byte-order mark, which srt refuses; save it as plain UTF-8"
+                            .into(),
+                })
+            })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
+            file: file_s.clone(),
+            line: e.line(),
+            column: e.column(),
+            message: format!(
+                "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
+                crate::detect::strip_position(&e.to_string())
+            ),
+        })?;
+        let shape = |key: &str, message: String| Error::Parse {
+            file: file_s.clone(),
+            line: key_line(text, key),
+            column: 1,
+            message,
+        };
+        let Value::Object(top) = &value else {
+            return Err(shape("", "the top level must be a JSON object".into()));
+        };
+        for (section, keys) in [
+            ("network", &["allowedDomains", "deniedDomains"][..]),
+            ("filesystem", &["denyRead", "allowWrite", "denyWrite"][..]),
+        ] {
+            match top.get(section) {
+                None => {}
+                Some(Value::Object(obj)) => {
+                    for k in keys {
+                        match obj.get(*k) {
+                            None | Some(Value::Array(_)) => {}
+                            Some(_) => {
+                                return Err(shape(k, format!("{section}.{k} must be an array")))
+                            }
+                        }
+                    }
+                }
+                Some(_) => return Err(shape(section, format!("{section} must be an object"))),
+            }
+        }
+        serde_json::from_value(value).map_err(|e| {
+            shape(RECORD_KEY, format!("{RECORD_KEY} (srt-gen's record) is not as srt-gen writes it: {e}; remove the key to start afresh"))
+        })
+    }
+
+    /// Reads a settings file if it exists. Refuses what is not a regular file.
+    pub fn read(path: &Path) -> Result<Option<Settings>, Error> {
+        match crate::write::read_regular(path)? {
+            None => Ok(None),
+            Some(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
+                    file: path.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "not UTF-8 text (invalid byte at offset {})",
+                        e.utf8_error().valid_up_to()
+                    ),
+                })?;
+                Settings::parse(&text, path).map(Some)
+            }
+        }
+    }
+}
+
+/// The text of a list entry: a string, or the path of a literal path object.
+pub fn entry_text(v: &Value) -> Option<&str> {
+    match v {
+        Value::String(s) => Some(s),
+        Value::Object(o) => o.get("path").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
+/// Line of the first occurrence of `"key"` in the text (1 when not found), for messages.
+fn key_line(text: &str, key: &str) -> usize {
+    if key.is_empty() {
+        return 1;
+    }
+    let needle = format!("\"{key}\"");
+    text.find(&needle)
+        .map_or(1, |i| crate::error::line_col(text, i).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_unknown_keys_and_fills_missing_lists() {
+        let s = Settings::parse(
+            r#"{"network":{"allowedDomains":["a.com"],"allowLocalBinding":true},"ignoreViolations":{"x":[]}}"#,
+            Path::new("t.json"),
+        )
+        .unwrap();
+        let out = String::from_utf8(s.to_bytes()).unwrap();
+        assert!(out.contains("\"allowLocalBinding\": true"));
+        assert!(out.contains("\"ignoreViolations\""));
+        assert!(out.contains("\"denyWrite\": []"));
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let e = Settings::parse(
+            "{\n  \"network\": {\n    \"allowedDomains\": \"a.com\"\n  }\n}",
+            Path::new("t.json"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, "t.json:3:1: network.allowedDomains must be an array");
+        let e = Settings::parse("{\n  \"network\": {},\n}", Path::new("t.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("t.json:3:1: not valid JSON"), "{e}");
+        let e = Settings::parse("\u{feff}{}", Path::new("t.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("byte-order mark"), "{e}");
+    }
+}
