@@ -1,0 +1,103 @@
+//! Shared test harness: a temporary home and project, fixtures copied in, and the
+//! srt-gen binary run with a clean, known environment.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A temporary home directory and project folder.
+pub struct Sandbox {
+    pub home: tempfile::TempDir,
+    pub project: PathBuf,
+    _root: tempfile::TempDir,
+}
+
+/// Fixture files named `gitignore` are copied as `.gitignore` (so that the fixture's own
+/// ignore rules do not keep its decoys out of this repository's git).
+pub fn copy_fixture(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let target = if name == "gitignore" { dst.join(".gitignore") } else { dst.join(&name) };
+        if entry.file_type().unwrap().is_dir() {
+            copy_fixture(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
+}
+
+impl Sandbox {
+    /// An empty project.
+    pub fn new() -> Sandbox {
+        let root = tempfile::tempdir().unwrap();
+        let project = root.path().join("project");
+        std::fs::create_dir_all(&project).unwrap();
+        Sandbox { home: tempfile::tempdir().unwrap(), project, _root: root }
+    }
+
+    /// A project holding a copy of `tests/fixtures/<name>`.
+    pub fn fixture(name: &str) -> Sandbox {
+        let s = Sandbox::new();
+        copy_fixture(&fixture_dir(name), &s.project);
+        s
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// srt-gen in the project folder, with only PATH and the temp HOME from the outside.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_srt-gen"));
+        c.current_dir(&self.project)
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.project.join(rel)).unwrap()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.project.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    /// Output with the temp paths replaced by `[PROJECT]` and `[HOME]`.
+    pub fn clean(&self, text: &[u8]) -> String {
+        let text = String::from_utf8_lossy(text).into_owned();
+        let project = self.project.canonicalize().unwrap();
+        let home = self.home().canonicalize().unwrap();
+        text.replace(&project.display().to_string(), "[PROJECT]")
+            .replace(&self.project.display().to_string(), "[PROJECT]")
+            .replace(&home.display().to_string(), "[HOME]")
+            .replace(&self.home().display().to_string(), "[HOME]")
+    }
+}
+
+/// Runs insta assertions with snapshots in the top-level `snapshots/` folder.
+#[macro_export]
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => true,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}
