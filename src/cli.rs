@@ -27,6 +27,9 @@ pub struct Cli {
 pub enum Command {
     /// Detect the project's ecosystems and write .srt.json and the justfile recipes.
     Init(InitArgs),
+    /// Lint a settings file: what srt ignores, rejects, or cannot enforce, and what lets
+    /// the sandbox out. Exit 1 on errors, 0 on warnings alone.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,4 +76,15 @@ pub struct InitArgs {
     /// Leave the agent's own hosts and state paths out.
     #[arg(long)]
     pub no_agent: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The settings file (default: the project's .srt.json). Relative paths in it are read
+    /// against the current folder, where `srt-gen run` starts srt.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print the findings as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -52,6 +52,9 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     let (fragments, excluded, dropped, mut warnings) =
         active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
     let new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    // Never write a config with an error in what srt-gen generated (see `gate_generated`).
+    let ctx = crate::check::LintContext::for_project(env, &project);
+    warnings.extend(crate::check::gate_generated(&new, &ctx)?);
     let mut written = project::write(
         &project,
         existing.as_ref(),

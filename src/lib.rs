@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod detect;
 pub mod env;
@@ -57,6 +58,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
     };
     match cli.command {
         Command::Init(args) => cmd_init(&base, &env, args),
+        Command::Check(args) => cmd_check(&base, &env, args),
     }
 }
 
@@ -127,4 +129,30 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         return Ok(last_code.max(1));
     }
     Ok(0)
+}
+
+fn cmd_check(base: &Path, env: &Env, args: cli::CheckArgs) -> Result<u8, Error> {
+    let cli::CheckArgs { file, json } = args;
+    let project = match &file {
+        None => project::Project::find(base).map_or_else(|| project::Project::at(base), Ok)?,
+        Some(_) => project::Project::at(base)?,
+    };
+    let path = file.map_or_else(|| project.settings.clone(), |f| base.join(f));
+    let mut ctx = check::LintContext::for_project(env, &project);
+    ctx.protected.push(path.clone());
+    let findings = check::check_file(&path, &ctx)?;
+    let shown = file_label(base, &path);
+    if json {
+        let v = check::render_json(&shown, &findings);
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        print!("{}", check::render_human(&shown, &findings));
+    }
+    Ok(u8::from(check::counts(&findings).0 > 0))
+}
+
+/// A path as the user typed it relative to where they are, for messages.
+fn file_label(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
 }
