@@ -253,25 +253,37 @@ fn check_parses(path: &Path, rel: &str) -> Result<(), Check> {
             e.utf8_error().valid_up_to()
         ),
     })?;
+    check_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
+        line,
+        column,
+        message,
+    })
+}
+
+/// Whether a manifest's text parses as `kind` (`"toml"`, or JSON for anything else);
+/// the error is `(line, column, message)`. Public for the fuzz targets.
+pub fn check_text(kind: &str, text: &str) -> Result<(), (usize, usize, String)> {
     match kind {
-        "toml" => toml::from_str::<toml::Table>(&text)
+        "toml" => toml::from_str::<toml::Table>(text)
             .map(|_| ())
             .map_err(|e| {
                 let (line, column) = e
                     .span()
-                    .map_or((0, 0), |s| crate::error::line_col(&text, s.start));
-                Check::Broken {
+                    .map_or((0, 0), |s| crate::error::line_col(text, s.start));
+                (
                     line,
                     column,
-                    message: format!("invalid TOML: {}", e.message().trim()),
-                }
+                    format!("invalid TOML: {}", e.message().trim()),
+                )
             }),
-        _ => serde_json::from_str::<serde_json::Value>(&text)
+        _ => serde_json::from_str::<serde_json::Value>(text)
             .map(|_| ())
-            .map_err(|e| Check::Broken {
-                line: e.line(),
-                column: e.column(),
-                message: format!("invalid JSON: {}", strip_position(&e.to_string())),
+            .map_err(|e| {
+                (
+                    e.line(),
+                    e.column(),
+                    format!("invalid JSON: {}", strip_position(&e.to_string())),
+                )
             }),
     }
 }
