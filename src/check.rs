@@ -1226,6 +1226,8 @@ pub fn check_text(text: &str, path: &Path, ctx: &LintContext<'_>) -> Result<Vec<
     })?;
     let mut findings = lint(&value, ctx);
     locate(&mut findings, text);
+    // In file order, as a reader goes through the file.
+    findings.sort_by_key(|f| f.line);
     Ok(findings)
 }
 
@@ -1710,8 +1712,8 @@ mod tests {
         assert_eq!(
             lines,
             vec![
-                ("filesystem.denyWrite", Some(9)),
                 ("network.allowedDomains[1]", Some(5)),
+                ("filesystem.denyWrite", Some(9)),
             ]
         );
     }

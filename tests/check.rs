@@ -51,10 +51,10 @@ fn hand_written_config_gets_one_finding_per_problem() {
     assert_eq!(
         keys,
         [
-            "mandatoryDenySearchDept",
             "network.allowedDomains[2]",
             "filesystem.allowWrite[1]",
-            "filesystem.allowWrite[2]"
+            "filesystem.allowWrite[2]",
+            "mandatoryDenySearchDept",
         ]
     );
     snap!("hand_written_json", s.clean(&out.stdout));
