@@ -490,7 +490,10 @@ fn check_value(v: &Value, spec: &Key, sp: &str, key: &str, out: &mut Vec<Finding
     let ty = spec.ty;
     let ok = match ty {
         Ty::Bool => v.is_boolean(),
-        Ty::Int(lo, hi) => v.as_i64().is_some_and(|n| (lo..=hi).contains(&n)),
+        // JSON `3.0` is the integer 3 to srt (a JavaScript number).
+        Ty::Int(lo, hi) => v
+            .as_f64()
+            .is_some_and(|n| n.fract() == 0.0 && (lo as f64..=hi as f64).contains(&n)),
         Ty::Str => v.is_string(),
         Ty::NonEmptyStr => v.as_str().is_some_and(|s| !s.is_empty()),
         Ty::AbsPath => v.as_str().is_some_and(|s| s.starts_with('/')),
@@ -1563,6 +1566,7 @@ mod tests {
         v["filesystem"].as_object_mut().unwrap().remove("denyWrite");
         v["network"]["allowedDomains"] = json!("a.example.com");
         v["mandatoryDenySearchDepth"] = json!(11);
+        v["network"]["httpProxyPort"] = json!(8080.0);
         v["filesystem"]["allowWrite"] = json!([".", 3, {"path": "/x"}]);
         v["credentials"] = json!({"files": [{"path": "/k", "mode": "hide"}]});
         let f = run(&v);
