@@ -210,11 +210,8 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     ));
     if s.written.settings == FileOutcome::Updated {
         for (list, ch) in &s.written.changes {
-            for a in &ch.added {
-                out.push_str(&format!("    + {list} {a}\n"));
-            }
-            for r in &ch.removed {
-                out.push_str(&format!("    - {list} {r}\n"));
+            for (sign, items) in [("+", &ch.added), ("-", &ch.removed)] {
+                out.push_str(&change_lines(sign, list, items));
             }
         }
     }
@@ -226,6 +223,28 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     }
     for w in &s.written.warnings {
         out.push_str(&format!("  warning: {w}\n"));
+    }
+    out
+}
+
+/// One line per changed entry; long path lists are cut (hosts are always listed in full,
+/// since they are what a reviewer checks first).
+fn change_lines(sign: &str, list: &str, items: &[String]) -> String {
+    const MAX_PATHS: usize = 5;
+    let cut = if list.starts_with("network.") || items.len() <= MAX_PATHS + 1 {
+        items.len()
+    } else {
+        MAX_PATHS
+    };
+    let mut out = String::new();
+    for item in &items[..cut] {
+        out.push_str(&format!("    {sign} {list} {item}\n"));
+    }
+    if cut < items.len() {
+        out.push_str(&format!(
+            "    {sign} {list}: {} more (`srt-gen explain` lists every entry)\n",
+            items.len() - cut
+        ));
     }
     out
 }

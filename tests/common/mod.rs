@@ -19,7 +19,11 @@ pub fn copy_fixture(src: &Path, dst: &Path) {
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        let target = if name == "gitignore" { dst.join(".gitignore") } else { dst.join(&name) };
+        let target = if name == "gitignore" {
+            dst.join(".gitignore")
+        } else {
+            dst.join(&name)
+        };
         if entry.file_type().unwrap().is_dir() {
             copy_fixture(&entry.path(), &target);
         } else {
@@ -29,7 +33,10 @@ pub fn copy_fixture(src: &Path, dst: &Path) {
 }
 
 pub fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
 }
 
 impl Sandbox {
@@ -38,7 +45,11 @@ impl Sandbox {
         let root = tempfile::tempdir().unwrap();
         let project = root.path().join("project");
         std::fs::create_dir_all(&project).unwrap();
-        Sandbox { home: tempfile::tempdir().unwrap(), project, _root: root }
+        Sandbox {
+            home: tempfile::tempdir().unwrap(),
+            project,
+            _root: root,
+        }
     }
 
     /// A project holding a copy of `tests/fixtures/<name>`.
