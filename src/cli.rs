@@ -27,6 +27,45 @@ pub struct Cli {
 pub enum Command {
     /// Detect the project's ecosystems and write .srt.json and the justfile recipes.
     Init(InitArgs),
+    /// Add catalog fragments (MCP servers, presets, ecosystems) to the project's policy.
+    Add(ChangeArgs),
+    /// Take fragments out of the project's policy again (your own entries stay).
+    Remove(ChangeArgs),
+    /// Show every ecosystem and preset in the catalog, and which are active here.
+    List(ListArgs),
+    /// Say where each entry of .srt.json comes from, or why one host or path is allowed.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Fragment names, as `srt-gen list` shows them.
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+    /// Show the change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the catalog as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A host (`registry.example.com`) or a path (`~/.cache/pip`, `./src`); without it,
+    /// every entry of .srt.json.
+    #[arg(value_name = "ENTRY")]
+    pub entry: Option<String>,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

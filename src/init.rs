@@ -41,7 +41,19 @@ pub struct InitSummary {
     pub broken: Vec<crate::detect::Broken>,
 }
 
-pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+/// The composed policy of an `init`, before anything is written.
+pub struct Planned {
+    pub project: Project,
+    pub catalog: Catalog,
+    pub existing: Option<Settings>,
+    pub new: Settings,
+    pub detection: Detection,
+    pub dropped: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists.
+pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error> {
     let project = Project::at(root)?;
     let catalog = Catalog::load(&project.root, env)?;
     let existing = project.read_settings()?;
@@ -52,6 +64,31 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     let (fragments, excluded, dropped, mut warnings) =
         active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
     let new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    warnings.extend(detection.warnings.iter().cloned());
+    for b in &detection.broken {
+        warnings.push(format!("counted by name only, it does not parse: {b}"));
+    }
+    Ok(Planned {
+        project,
+        catalog,
+        existing,
+        new,
+        detection,
+        dropped,
+        warnings,
+    })
+}
+
+pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+    let Planned {
+        project,
+        catalog,
+        existing,
+        new,
+        detection,
+        dropped,
+        warnings,
+    } = plan(root, env, opts)?;
     let mut written = project::write(
         &project,
         existing.as_ref(),
@@ -62,10 +99,6 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
             justfile: opts.justfile,
         },
     )?;
-    warnings.extend(detection.warnings.iter().cloned());
-    for b in &detection.broken {
-        warnings.push(format!("counted by name only, it does not parse: {b}"));
-    }
     written.warnings.extend(warnings);
     let record = new.record.clone().unwrap_or_default();
     Ok(InitSummary {
@@ -114,7 +147,9 @@ fn active_fragments(
         project::base_record(catalog, project, env, &opts.platforms)?,
     );
     if opts.agent {
-        if let Some(agent) = catalog.fragments.iter().find(|f| f.kind == Kind::Agent) {
+        // The agent is base-like: applied unless the user removed it.
+        let agent = catalog.fragments.iter().find(|f| f.kind == Kind::Agent);
+        if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
             out.insert(
                 agent.name.clone(),
                 project::fragment_record(agent, Why::Base, Vec::new(), env, &opts.platforms),
@@ -209,11 +244,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         describe(s.written.settings)
     ));
     if s.written.settings == FileOutcome::Updated {
-        for (list, ch) in &s.written.changes {
-            for (sign, items) in [("+", &ch.added), ("-", &ch.removed)] {
-                out.push_str(&change_lines(sign, list, items));
-            }
-        }
+        out.push_str(&project::render_changes(&s.written.changes));
     }
     if let (Some(o), Some(name)) = (s.written.justfile, justfile_name) {
         out.push_str(&format!(
@@ -223,28 +254,6 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     }
     for w in &s.written.warnings {
         out.push_str(&format!("  warning: {w}\n"));
-    }
-    out
-}
-
-/// One line per changed entry; long path lists are cut (hosts are always listed in full,
-/// since they are what a reviewer checks first).
-fn change_lines(sign: &str, list: &str, items: &[String]) -> String {
-    const MAX_PATHS: usize = 5;
-    let cut = if list.starts_with("network.") || items.len() <= MAX_PATHS + 1 {
-        items.len()
-    } else {
-        MAX_PATHS
-    };
-    let mut out = String::new();
-    for item in &items[..cut] {
-        out.push_str(&format!("    {sign} {list} {item}\n"));
-    }
-    if cut < items.len() {
-        out.push_str(&format!(
-            "    {sign} {list}: {} more (`srt-gen explain` lists every entry)\n",
-            items.len() - cut
-        ));
     }
     out
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod hosts;
 pub mod init;
 pub mod policy;
+pub mod presets;
 pub mod project;
 pub mod render;
 pub mod srt_config;
@@ -57,7 +58,74 @@ fn run(cli: Cli) -> Result<u8, Error> {
     };
     match cli.command {
         Command::Init(args) => cmd_init(&base, &env, args),
+        Command::Add(args) => cmd_change(&base, &env, args, true),
+        Command::Remove(args) => cmd_change(&base, &env, args, false),
+        Command::List(cli::ListArgs { json }) => {
+            let rows = presets::list(&base, &env)?;
+            if json {
+                print_json(&rows);
+            } else {
+                print!(
+                    "{}",
+                    presets::render_list(&rows, project::Project::find(&base).is_some())
+                );
+            }
+            Ok(0)
+        }
+        Command::Explain(cli::ExplainArgs { entry, json }) => {
+            match entry {
+                None => {
+                    let rows = presets::explain_all(&base, &env)?;
+                    if json {
+                        print_json(&presets::explain_json(&rows));
+                    } else {
+                        print!("{}", presets::render_explain_all(&rows));
+                    }
+                }
+                Some(q) => {
+                    let v = presets::explain_one(&base, &q, &env)?;
+                    if json {
+                        print_json(&v);
+                    } else {
+                        print!("{}", presets::render_verdict(&v));
+                    }
+                }
+            }
+            Ok(0)
+        }
     }
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).expect("json"));
+}
+
+fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Result<u8, Error> {
+    let cli::ChangeArgs {
+        names,
+        dry_run,
+        json,
+    } = args;
+    let change = if add {
+        presets::add(base, &names, env, dry_run)?
+    } else {
+        presets::remove(base, &names, env, dry_run)?
+    };
+    if dry_run && !json {
+        for (file, bytes) in &change.written.contents {
+            println!("==> {} <==", file.display());
+            print!("{}", String::from_utf8_lossy(bytes));
+        }
+    }
+    if json {
+        print_json(&change);
+    } else {
+        eprint!(
+            "{}",
+            presets::render_change(&change, if add { "add" } else { "remove" })
+        );
+    }
+    Ok(0)
 }
 
 fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {

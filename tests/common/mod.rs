@@ -112,3 +112,54 @@ macro_rules! snap {
         })
     };
 }
+
+/// The real srt for end-to-end checks: `SRT_GEN_SRT`, else `srt` on PATH (with bwrap on
+/// Linux). With `SRT_GEN_E2E=require` a missing one fails the test; otherwise the caller
+/// skips, and this says so loudly on stderr.
+pub fn srt(test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("SRT_GEN_SRT")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| which("srt"));
+    let bwrap_ok = !cfg!(target_os = "linux") || which("bwrap").is_some();
+    let require = std::env::var("SRT_GEN_E2E").is_ok_and(|v| v == "require");
+    match found {
+        Some(p) if bwrap_ok => Some(p),
+        _ => {
+            let why = "srt (SRT_GEN_SRT or PATH) or bwrap is missing";
+            if require {
+                panic!("{test}: SRT_GEN_E2E=require but {why}");
+            }
+            eprintln!("SKIPPED end-to-end part of {test}: {why} (set SRT_GEN_E2E=require to make this a failure)");
+            None
+        }
+    }
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join(name))
+                .find(|c| c.is_file())
+        })
+        .flatten()
+}
+
+/// Asserts that the real srt accepts a settings file (`srt --settings F -- true` exits 0).
+pub fn assert_srt_accepts(srt: &Path, settings: &Path, cwd: &Path) {
+    let out = Command::new(srt)
+        .arg("--settings")
+        .arg(settings)
+        .args(["--", "true"])
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "srt refused {}: {}{}",
+        settings.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
