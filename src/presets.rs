@@ -592,7 +592,7 @@ fn explain_path(
                 })
             })
             .collect();
-        hits.sort_by(|a, b| b.0.cmp(&a.0));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
         hits.into_iter().map(|(_, e)| e).collect()
     };
     let deny_read = covering(List::DenyRead);
