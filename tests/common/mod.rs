@@ -137,13 +137,10 @@ pub fn srt(test: &str) -> Option<PathBuf> {
 }
 
 pub fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join(name))
-                .find(|c| c.is_file())
-        })
-        .flatten()
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|c| c.is_file())
 }
 
 /// Asserts that the real srt accepts a settings file (`srt --settings F -- true` exits 0).
