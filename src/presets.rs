@@ -673,13 +673,17 @@ pub fn render_verdict(v: &Verdict) -> String {
             }
         }
     }
-    if !v.would_add.is_empty() {
-        for s in &v.would_add {
-            out.push_str(&format!(
-                "  `srt-gen add {}` would allow it ({})\n",
-                s.name, s.description
-            ));
-        }
+    if let [one] = v.would_add.as_slice() {
+        out.push_str(&format!(
+            "  `srt-gen add {}` would allow it ({})\n",
+            one.name, one.description
+        ));
+    } else if !v.would_add.is_empty() {
+        let names: Vec<&str> = v.would_add.iter().map(|s| s.name.as_str()).collect();
+        out.push_str(&format!(
+            "  `srt-gen add NAME` would allow it, NAME one of: {} (`srt-gen list` describes each)\n",
+            names.join(", ")
+        ));
     } else if v.verdict == "not allowed" || v.verdict == "read-only" {
         let what = if v.verdict == "not allowed" {
             "network.allowedDomains"

@@ -109,22 +109,21 @@ fn npm_app_ignores_node_modules() {
 
 #[test]
 fn python_projects_of_every_shape() {
-    for (fixture, files) in [
+    for (fixture, files, extra) in [
         (
             "python-requirements",
             vec!["requirements-dev.txt", "requirements.txt"],
+            None,
         ),
-        ("python-setuptools", vec!["setup.cfg", "setup.py"]),
-        ("python-pipenv", vec!["Pipfile"]),
+        ("python-setuptools", vec!["setup.cfg", "setup.py"], None),
+        ("python-pipenv", vec!["Pipfile"], Some("pipenv")),
     ] {
         let s = Sandbox::fixture(fixture);
         let (_, settings) = init_twice(&s, &[]);
         let v = json(&settings);
-        assert_eq!(
-            fragments(&v),
-            set(&["base", "claude", "python"]),
-            "{fixture}"
-        );
+        let mut want = set(&["base", "claude", "python"]);
+        want.extend(extra.map(str::to_string));
+        assert_eq!(fragments(&v), want, "{fixture}");
         assert_eq!(
             v["srtGen"]["fragments"]["python"]["files"],
             serde_json::json!(files),

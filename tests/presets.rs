@@ -259,7 +259,11 @@ fn explain_one_host_or_path() {
         assert!(text.starts_with(first), "{text}");
         all.push_str(&text);
     }
-    assert!(all.contains("`srt-gen add python` would allow it"), "{all}");
+    assert!(
+        all.contains("`srt-gen add NAME` would allow it, NAME one of: "),
+        "{all}"
+    );
+    assert!(all.contains(" python, "), "{all}");
     snap!("explain_one", all);
 }
 
