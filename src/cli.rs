@@ -112,4 +112,11 @@ pub struct InitArgs {
     /// Leave the agent's own hosts and state paths out.
     #[arg(long)]
     pub no_agent: bool,
+    /// Leave out hosts that files inside the repository name (.npmrc registries, git
+    /// dependencies, ...): whoever wrote the repository chose them. Remembered.
+    #[arg(long, conflicts_with = "project_hosts")]
+    pub no_project_hosts: bool,
+    /// Take hosts named by files inside the repository again after --no-project-hosts.
+    #[arg(long)]
+    pub project_hosts: bool,
 }

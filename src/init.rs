@@ -20,6 +20,9 @@ pub struct InitOptions {
     pub platforms: Vec<Os>,
     pub justfile: bool,
     pub agent: bool,
+    /// `Some(false)`: leave out hosts named by files in the repository (remembered);
+    /// `Some(true)`: take them again; `None`: as the last run chose.
+    pub project_hosts: Option<bool>,
 }
 
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.
@@ -39,6 +42,12 @@ pub struct InitSummary {
     pub written: Written,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub broken: Vec<crate::detect::Broken>,
+    /// Registries and git hosts named by project files or the user's configuration.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::sources::Found>,
+    /// Sources left out (`--no-project-hosts`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<crate::sources::Found>,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -50,6 +59,8 @@ pub struct Planned {
     pub detection: Detection,
     pub dropped: Vec<String>,
     pub warnings: Vec<String>,
+    pub sources: Vec<crate::sources::Found>,
+    pub left_out: Vec<crate::sources::Found>,
 }
 
 /// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists.
@@ -61,9 +72,27 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
     if !detection.broken.is_empty() && !opts.allow_broken {
         return Err(Error::Broken(detection.broken));
     }
-    let (fragments, excluded, dropped, mut warnings) =
+    let (mut fragments, excluded, dropped, mut warnings) =
         active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
-    let new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    let no_project_hosts = match opts.project_hosts {
+        Some(take) => !take,
+        None => existing
+            .as_ref()
+            .and_then(|s| s.record.as_ref())
+            .is_some_and(|r| r.no_project_hosts),
+    };
+    let scanned = crate::sources::scan(&project.root, &detection, env);
+    warnings.extend(scanned.warnings);
+    let (sources, left_out): (Vec<_>, Vec<_>) = scanned
+        .found
+        .into_iter()
+        .filter(|f| !excluded.contains(&f.key))
+        .partition(|f| !(f.in_project && no_project_hosts));
+    apply_sources(&mut fragments, &sources);
+    let mut new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    if let Some(r) = new.record.as_mut() {
+        r.no_project_hosts = no_project_hosts;
+    }
     warnings.extend(detection.warnings.iter().cloned());
     for b in &detection.broken {
         warnings.push(format!("counted by name only, it does not parse: {b}"));
@@ -76,7 +105,43 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
         detection,
         dropped,
         warnings,
+        sources,
+        left_out,
     })
+}
+
+/// Each source becomes a record of its own (so `explain` names its file and `remove`
+/// takes it out), and the public hosts a private registry stands in for leave the
+/// detected fragments.
+fn apply_sources(
+    fragments: &mut BTreeMap<String, FragmentRecord>,
+    sources: &[crate::sources::Found],
+) {
+    let key = crate::catalog::List::AllowedDomains.key();
+    for src in sources {
+        for rec in fragments.values_mut().filter(|r| r.why == Why::Detected) {
+            if let Some(hosts) = rec.entries.get_mut(key) {
+                hosts.retain(|h| !src.replaces.contains(h));
+            }
+        }
+    }
+    for src in sources.iter().filter(|s| !s.hosts.is_empty()) {
+        let mut entries = BTreeMap::new();
+        entries.insert(key.to_string(), src.hosts.clone());
+        let why = if src.in_project {
+            Why::Project
+        } else {
+            Why::Config
+        };
+        fragments.insert(
+            src.key.clone(),
+            FragmentRecord {
+                why,
+                files: vec![src.origin.clone()],
+                entries,
+            },
+        );
+    }
 }
 
 pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
@@ -88,6 +153,8 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         detection,
         dropped,
         warnings,
+        sources,
+        left_out,
     } = plan(root, env, opts)?;
     let mut written = project::write(
         &project,
@@ -119,6 +186,8 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         counts: project::counts(&new),
         written,
         broken: detection.broken,
+        sources,
+        left_out,
     })
 }
 
@@ -214,10 +283,41 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     for (name, files) in &s.detected {
         out.push_str(&format!("  found {name:<width$}  {}\n", shorten(files)));
     }
+    for src in &s.sources {
+        let hosts: Vec<&str> = src.hosts.iter().map(String::as_str).collect();
+        let whose = if src.in_project {
+            " (a file in the repository chose these)"
+        } else {
+            ""
+        };
+        if !hosts.is_empty() {
+            out.push_str(&format!(
+                "  from {}: {}{whose}\n",
+                src.origin,
+                hosts.join(", ")
+            ));
+        }
+        if !src.replaces.is_empty() {
+            let r: Vec<&str> = src.replaces.iter().map(String::as_str).collect();
+            out.push_str(&format!(
+                "  left out {}: {} replaces them\n",
+                r.join(", "),
+                src.origin
+            ));
+        }
+    }
+    for src in &s.left_out {
+        let hosts: Vec<&str> = src.hosts.iter().map(String::as_str).collect();
+        out.push_str(&format!(
+            "  not taken (--no-project-hosts): {} from {}\n",
+            hosts.join(", "),
+            src.origin
+        ));
+    }
     let always: Vec<&str> = s
         .fragments
         .iter()
-        .filter(|(_, w)| **w != Why::Detected)
+        .filter(|(_, w)| matches!(w, Why::Base | Why::Added))
         .map(|(n, _)| n.as_str())
         .collect();
     out.push_str(&format!("  also  {}\n", always.join(", ")));

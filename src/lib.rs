@@ -13,6 +13,7 @@ pub mod policy;
 pub mod presets;
 pub mod project;
 pub mod render;
+pub mod sources;
 pub mod srt_config;
 pub mod write;
 
@@ -137,6 +138,8 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         platform,
         no_justfile,
         no_agent,
+        no_project_hosts,
+        project_hosts,
     } = args;
     let opts = init::InitOptions {
         dry_run,
@@ -144,6 +147,13 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         platforms: platform.platforms(),
         justfile: !no_justfile,
         agent: !no_agent,
+        project_hosts: if no_project_hosts {
+            Some(false)
+        } else if project_hosts {
+            Some(true)
+        } else {
+            None
+        },
     };
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![base.to_path_buf()]

@@ -92,6 +92,7 @@ pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<C
                 platforms: vec![env.os],
                 justfile: true,
                 agent: true,
+                project_hosts: None,
             };
             let planned = init::plan(start, env, &opts)?;
             (
@@ -225,6 +226,8 @@ fn why_text(why: Why) -> &'static str {
         Why::Base => "always applied",
         Why::Detected => "detected",
         Why::Added => "added",
+        Why::Project => "named by a file in the repository",
+        Why::Config => "named by your configuration",
     }
 }
 
@@ -483,12 +486,26 @@ fn origin_text(r: &Explained) -> String {
             Why::Detected => format!("{} (detected: {})", f.name, short_files(&f.files)),
             Why::Added => format!("{} (added)", f.name),
             Why::Base => f.name.clone(),
+            Why::Project => format!(
+                "{} (in the repository, chosen by its authors)",
+                display_source(&f.name)
+            ),
+            Why::Config => format!("{} (your configuration)", display_source(&f.name)),
         })
         .collect();
     if r.yours {
         parts.push("written by you".into());
     }
     parts.join("; ")
+}
+
+/// `file:.npmrc` → `.npmrc`, `env:GOPROXY` → `$GOPROXY`.
+fn display_source(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("file", f)) => f.to_string(),
+        Some(("env", v)) => format!("${v}"),
+        _ => key.to_string(),
+    }
 }
 
 fn short_files(files: &[String]) -> String {
