@@ -103,9 +103,9 @@ pub struct InitArgs {
     /// Count manifests that do not parse by their name instead of stopping.
     #[arg(long)]
     pub allow_broken: bool,
-    /// Whose cache paths to write.
-    #[arg(long, value_enum, default_value_t = PlatformArg::Current)]
-    pub platform: PlatformArg,
+    /// Whose cache paths to write [default: as the existing .srt.json says, else current].
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
     /// Do not write justfile recipes.
     #[arg(long)]
     pub no_justfile: bool,

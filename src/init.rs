@@ -17,7 +17,8 @@ use crate::srt_config::{FragmentRecord, Settings, Why};
 pub struct InitOptions {
     pub dry_run: bool,
     pub allow_broken: bool,
-    pub platforms: Vec<Os>,
+    /// `None`: as the existing record says, else this machine's platform.
+    pub platforms: Option<Vec<Os>>,
     pub justfile: bool,
     pub agent: bool,
     /// `Some(false)`: leave out hosts named by files in the repository (remembered);
@@ -72,8 +73,26 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
     if !detection.broken.is_empty() && !opts.allow_broken {
         return Err(Error::Broken(detection.broken));
     }
-    let (mut fragments, excluded, dropped, mut warnings) =
-        active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
+    let platforms = opts
+        .platforms
+        .clone()
+        .or_else(|| {
+            existing
+                .as_ref()
+                .and_then(|s| s.record.as_ref())
+                .map(|r| r.platforms.clone())
+        })
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| vec![env.os]);
+    let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
+        &catalog,
+        &project,
+        existing.as_ref(),
+        &detection,
+        env,
+        opts,
+        &platforms,
+    )?;
     let no_project_hosts = match opts.project_hosts {
         Some(take) => !take,
         None => existing
@@ -92,6 +111,7 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
     let mut new = crate::policy::compose(existing.as_ref(), fragments, excluded);
     if let Some(r) = new.record.as_mut() {
         r.no_project_hosts = no_project_hosts;
+        r.platforms = platforms;
     }
     warnings.extend(detection.warnings.iter().cloned());
     for b in &detection.broken {
@@ -207,13 +227,14 @@ fn active_fragments(
     detection: &Detection,
     env: &Env,
     opts: &InitOptions,
+    platforms: &[Os],
 ) -> Result<Active, Error> {
     let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
     let mut warnings = Vec::new();
     let mut out = BTreeMap::new();
     out.insert(
         "base".to_string(),
-        project::base_record(catalog, project, env, &opts.platforms)?,
+        project::base_record(catalog, project, env, platforms)?,
     );
     if opts.agent {
         // The agent is base-like: applied unless the user removed it.
@@ -221,7 +242,7 @@ fn active_fragments(
         if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
             out.insert(
                 agent.name.clone(),
-                project::fragment_record(agent, Why::Base, Vec::new(), env, &opts.platforms),
+                project::fragment_record(agent, Why::Base, Vec::new(), env, platforms),
             );
         }
     }
@@ -238,7 +259,7 @@ fn active_fragments(
         if let Some(frag) = catalog.get(&name) {
             out.insert(
                 name.clone(),
-                project::fragment_record(frag, Why::Detected, files, env, &opts.platforms),
+                project::fragment_record(frag, Why::Detected, files, env, platforms),
             );
         }
     }
@@ -249,13 +270,7 @@ fn active_fragments(
                 Some(frag) => {
                     out.insert(
                         name.clone(),
-                        project::fragment_record(
-                            frag,
-                            Why::Added,
-                            Vec::new(),
-                            env,
-                            &opts.platforms,
-                        ),
+                        project::fragment_record(frag, Why::Added, Vec::new(), env, platforms),
                     );
                 }
                 None => {

@@ -144,7 +144,7 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
     let opts = init::InitOptions {
         dry_run,
         allow_broken,
-        platforms: platform.platforms(),
+        platforms: platform.map(cli::PlatformArg::platforms),
         justfile: !no_justfile,
         agent: !no_agent,
         project_hosts: if no_project_hosts {

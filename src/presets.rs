@@ -89,7 +89,7 @@ pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<C
             let opts = InitOptions {
                 dry_run,
                 allow_broken: false,
-                platforms: vec![env.os],
+                platforms: None,
                 justfile: true,
                 agent: true,
                 project_hosts: None,
@@ -124,7 +124,12 @@ pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<C
             ));
             continue;
         }
-        let rec = project::fragment_record(frag, Why::Added, Vec::new(), env, &[env.os]);
+        let platforms = if record.platforms.is_empty() {
+            vec![env.os]
+        } else {
+            record.platforms.clone()
+        };
+        let rec = project::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
         fragments.insert(frag.name.clone(), rec);
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());

@@ -89,6 +89,9 @@ pub struct Record {
     /// until `init --project-hosts`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub no_project_hosts: bool,
+    /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<crate::env::Os>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

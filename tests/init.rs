@@ -444,3 +444,25 @@ fn help_is_stable() {
     assert!(out.status.success());
     snap!("init_help", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn the_platform_choice_is_remembered() {
+    let s = Sandbox::fixture("python-requirements");
+    assert!(s.run(&["init", "--platform", "all"]).status.success());
+    assert!(s.run(&["init"]).status.success());
+    assert!(s.run(&["add", "playwright"]).status.success());
+    let v = json(&s.read(".srt.json"));
+    assert_eq!(
+        v["srtGen"]["platforms"],
+        serde_json::json!(["linux", "macos"])
+    );
+    let writable = strings(&v, "filesystem", "allowWrite");
+    for w in [
+        "~/Library/Caches/pip",
+        "~/.cache/pip",
+        "~/Library/Caches/ms-playwright",
+        "~/.cache/ms-playwright",
+    ] {
+        assert!(writable.contains(&w.to_string()), "{w} in {writable:?}");
+    }
+}
