@@ -27,6 +27,10 @@ pub struct Cli {
 pub enum Command {
     /// Detect the project's ecosystems and write .srt.json and the justfile recipes.
     Init(InitArgs),
+    /// Run a command (default: the agent, autonomous) inside srt with this project's policy.
+    Run(RunArgs),
+    /// Check that this machine and the project's policy are ready for `srt-gen run`.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,4 +77,33 @@ pub struct InitArgs {
     /// Leave the agent's own hosts and state paths out.
     #[arg(long)]
     pub no_agent: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run srt with its debug log (every sandbox decision, on stderr).
+    #[arg(long)]
+    pub debug: bool,
+    /// Print the preflight actions and the exact command line; run and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The agent's prompt, for the autonomous agent (when no command is given).
+    #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
+    pub prompt: Option<String>,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+    /// The command and its arguments (default: the agent, autonomous and stateless).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
 }
