@@ -148,7 +148,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 None => fail(
                     tool,
                     "not found on PATH",
-                    format!("sudo apt-get install -y {package}   (Debian, Ubuntu; the package is `{package}` on most distributions)"),
+                    format!("`sudo apt-get install -y {package}` (Debian, Ubuntu)"),
                 ),
             });
         }

@@ -258,40 +258,31 @@ pub fn missing_tools(srt: &Path, env: &Env) -> Vec<Missing> {
 }
 
 pub fn missing_message(missing: &[Missing]) -> String {
-    let names: Vec<&str> = missing.iter().map(|m| m.tool).collect();
-    format!(
-        "srt needs {} on PATH, and this machine lacks {}: {}",
-        if missing.iter().any(|m| m.tool == "node") {
-            "Node.js 20 or later and (on Linux) bwrap, socat, rg and which"
-        } else {
-            "bwrap, socat, rg and which"
-        },
-        if names.len() == 1 { "it" } else { "them" },
-        install_hint(missing)
-    )
-}
-
-/// `sudo apt-get install -y ...` for the missing tools (Node has its own installers).
-pub fn install_hint(missing: &[Missing]) -> String {
-    let mut parts = Vec::new();
+    let named: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            if m.tool == "node" {
+                "node (Node.js 20 or later, from nodejs.org or your package manager)".to_string()
+            } else {
+                format!("{} (package {})", m.tool, m.package)
+            }
+        })
+        .collect();
+    let mut s = format!(
+        "this machine lacks what srt needs to run: {}",
+        named.join(", ")
+    );
     let pkgs: Vec<&str> = missing
         .iter()
         .filter(|m| m.tool != "node")
         .map(|m| m.package)
         .collect();
-    for m in missing {
-        parts.push(format!("`{}` is in the {} package", m.tool, m.package));
-    }
-    let mut s = parts.join(", ");
     if !pkgs.is_empty() {
         let _ = write!(
             s,
-            "; install with `sudo apt-get install -y {}` (Debian, Ubuntu)",
+            "; install with `sudo apt-get install -y {}` (Debian, Ubuntu; most distributions use the same package names)",
             pkgs.join(" ")
         );
-    }
-    if missing.iter().any(|m| m.tool == "node") {
-        s.push_str("; install Node.js 20 or later from nodejs.org or your package manager");
     }
     s
 }
@@ -407,7 +398,9 @@ pub fn classify_write(entry: &str, root: &Path, env: &Env) -> WritePath {
         .components()
         .any(|c| matches!(c, Component::ParentDir | Component::CurDir))
     {
-        return skip("absent, and spelled with `.` or `..`; srt-gen creates only plainly spelled folders");
+        return skip(
+            "absent, and spelled with `.` or `..`; srt-gen creates only plainly spelled folders",
+        );
     }
     if names_a_file(&path) {
         return skip("absent, and it names a file (its name has an extension), so srt-gen does not create it; srt skips it until it exists");
@@ -479,7 +472,8 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
     for entry in &allow {
         match classify_write(entry, root, env) {
             WritePath::Present(_) => {}
-            WritePath::Create(p) => create.push(p),
+            WritePath::Create(p) if !create.contains(&p) => create.push(p),
+            WritePath::Create(_) => {}
             WritePath::Skip { why, .. } => skipped.push(format!("allowWrite `{entry}` is {why}")),
         }
     }
@@ -498,8 +492,6 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
             project.settings.display()
         ));
     }
-    create.sort();
-    create.dedup();
     Ok(Preflight {
         create,
         skipped,
