@@ -145,6 +145,7 @@ pub fn interrupt(mut c: Command, started: &Path, sig: i32) -> Option<i32> {
     let mut child = c
         .stdin(Stdio::null())
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let t = Instant::now();
