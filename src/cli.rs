@@ -35,6 +35,10 @@ pub enum Command {
     List(ListArgs),
     /// Say where each entry of .srt.json comes from, or why one host or path is allowed.
     Explain(ExplainArgs),
+    /// Run a command (default: the agent, autonomous) inside srt with this project's policy.
+    Run(RunArgs),
+    /// Check that this machine and the project's policy are ready for `srt-gen run`.
+    Doctor(DoctorArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,4 +123,33 @@ pub struct InitArgs {
     /// Take hosts named by files inside the repository again after --no-project-hosts.
     #[arg(long)]
     pub project_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run srt with its debug log (every sandbox decision, on stderr).
+    #[arg(long)]
+    pub debug: bool,
+    /// Print the preflight actions and the exact command line; run and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The agent's prompt, for the autonomous agent (when no command is given).
+    #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
+    pub prompt: Option<String>,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+    /// The command and its arguments (default: the agent, autonomous and stateless).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
 }

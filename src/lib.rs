@@ -5,10 +5,12 @@ pub mod agent;
 pub mod catalog;
 pub mod cli;
 pub mod detect;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod hosts;
 pub mod init;
+pub mod launch;
 pub mod policy;
 pub mod presets;
 pub mod project;
@@ -94,6 +96,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(0)
         }
+        Command::Run(args) => cmd_run(&base, &env, args),
+        Command::Doctor(args) => cmd_doctor(&base, &env, args),
     }
 }
 
@@ -127,6 +131,45 @@ fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Resul
         );
     }
     Ok(0)
+}
+
+fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
+    let cli::RunArgs {
+        debug,
+        dry_run,
+        prompt,
+        srt,
+        command,
+    } = args;
+    let command = command
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                Error::Usage(format!(
+                    "argument {} of the command ({}) is not UTF-8; srt (a Node program) cannot pass it on exactly",
+                    i + 1,
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    launch::run(
+        base,
+        env,
+        &launch::RunOptions {
+            debug,
+            dry_run,
+            prompt,
+            srt,
+            command,
+        },
+    )
+}
+
+fn cmd_doctor(base: &Path, env: &Env, args: cli::DoctorArgs) -> Result<u8, Error> {
+    let cli::DoctorArgs { json, srt } = args;
+    doctor::doctor(base, env, &doctor::DoctorOptions { json, srt })
 }
 
 fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
