@@ -91,8 +91,19 @@ pub struct RunOptions {
     pub command: Vec<String>,
 }
 
-/// `srt-gen run`.
-pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
+/// Everything `run` (and `learn`) decide before anything is started.
+pub struct Prepared {
+    pub project: Project,
+    pub settings: Settings,
+    pub srt: SrtPath,
+    pub missing: Vec<Missing>,
+    pub pre: Preflight,
+    pub launch: Launch,
+}
+
+/// Finds the project, srt and the tools, plans the preflight and builds srt's command
+/// line. Creates nothing.
+pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {
     if opts.prompt.is_some() && !opts.command.is_empty() {
         return Err(Error::Usage(
             "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
@@ -124,6 +135,26 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
         opts.command.clone()
     };
     let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
+    Ok(Prepared {
+        project,
+        settings,
+        srt,
+        missing,
+        pre,
+        launch,
+    })
+}
+
+/// `srt-gen run`.
+pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
+    let Prepared {
+        project,
+        srt,
+        missing,
+        pre,
+        launch,
+        ..
+    } = prepare(cwd, env, opts)?;
 
     if opts.dry_run {
         print!(
@@ -140,7 +171,15 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     }
     let outcome = launch.spawn()?;
     match outcome {
-        Outcome::Exited(code) => Ok(code),
+        Outcome::Exited(code) => {
+            if code != 0 {
+                eprintln!(
+                    "srt-gen run: the command exited {code}; if the sandbox refused a host or a write, \
+                     `srt-gen learn -- <the same command>` names it"
+                );
+            }
+            Ok(code)
+        }
         Outcome::Signalled(sig) => Ok(128u8.saturating_add(sig as u8)),
         Outcome::SrtFailed(code) => Err(Error::Environment(format!(
             "srt did not start the command (srt exited {code}; its own message is above). \
@@ -676,6 +715,17 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
     /// Written by the wrapper inside the sandbox once the command is about to start.
     pub marker: Option<PathBuf>,
+    /// `srt-gen learn`: read srt's stderr, keep its debug lines, pass the rest on.
+    pub observe: bool,
+}
+
+/// What `srt-gen learn` reads off srt's stderr while the command runs.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// srt's `[SandboxDebug]` lines (the command never sees them).
+    pub debug: Vec<String>,
+    /// The command's own stderr lines that name a refused write.
+    pub refused_writes: Vec<String>,
 }
 
 impl Launch {
@@ -713,6 +763,7 @@ impl Launch {
             cwd: project.root.clone(),
             env: vec![(TMPDIR_VAR.to_string(), pre.tmp.display().to_string())],
             marker,
+            observe: false,
         }
     }
 
@@ -733,20 +784,28 @@ impl Launch {
 
     /// Starts srt and waits for it, forwarding SIGINT, SIGTERM and SIGHUP.
     pub fn spawn(&self) -> Result<Outcome, Error> {
+        self.spawn_observed().map(|(o, _)| o)
+    }
+
+    /// As [`Launch::spawn`], and with `observe` set, what srt's stderr showed.
+    pub fn spawn_observed(&self) -> Result<(Outcome, Observed), Error> {
         if let Some(m) = &self.marker {
             let _ = std::fs::remove_file(m);
         }
-        let out = supervise(self);
+        let (out, observed) = match supervise(self) {
+            Ok((o, obs)) => (Ok(o), obs),
+            Err(e) => (Err(e), Observed::default()),
+        };
         if let Some(m) = &self.marker {
             let started = m.exists();
             let _ = std::fs::remove_file(m);
             if let Ok(Outcome::Exited(code)) = out {
                 if code != 0 && !started {
-                    return Ok(Outcome::SrtFailed(code));
+                    return Ok((Outcome::SrtFailed(code), observed));
                 }
             }
         }
-        out
+        out.map(|o| (o, observed))
     }
 }
 
@@ -881,7 +940,49 @@ fn exit_code(status: i32) -> u8 {
     }
 }
 
-fn supervise(launch: &Launch) -> Result<Outcome, Error> {
+/// Reads srt's stderr: debug lines (and the JSON blocks srt prints after some of them)
+/// are kept, everything else goes on to srt-gen's stderr, noting refused writes.
+fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::JoinHandle<Observed> {
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        let mut obs = Observed::default();
+        let mut in_block = false;
+        let mut recent: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+        let mut reader = io::BufReader::new(pipe);
+        let mut buf = Vec::new();
+        let stderr = io::stderr();
+        while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+            let line = String::from_utf8_lossy(&buf)
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            if in_block {
+                in_block = line != "}" && line != "]";
+                buf.clear();
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("[SandboxDebug]") {
+                in_block = rest.trim_end().ends_with('{') || rest.trim_end().ends_with('[');
+                obs.debug.push(line);
+            } else {
+                // Cargo names the path a line or two before "Read-only file system".
+                if names_refused_write(&line) {
+                    let mut context: Vec<String> = recent.iter().cloned().collect();
+                    context.push(line.clone());
+                    obs.refused_writes.push(context.join("\n"));
+                }
+                recent.push_back(line.clone());
+                if recent.len() > 2 {
+                    recent.pop_front();
+                }
+                let _ = stderr.lock().write_all(&buf);
+            }
+            buf.clear();
+        }
+        obs
+    })
+}
+
+fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     install_handlers();
     become_subreaper();
     let mut cmd = std::process::Command::new(&launch.program);
@@ -897,6 +998,9 @@ fn supervise(launch: &Launch) -> Result<Outcome, Error> {
     if own_group {
         cmd.process_group(0);
     }
+    if launch.observe {
+        cmd.stderr(std::process::Stdio::piped());
+    }
     let child = cmd.spawn().map_err(|e| {
         Error::Environment(format!(
             "cannot start srt ({}): {e}",
@@ -904,13 +1008,24 @@ fn supervise(launch: &Launch) -> Result<Outcome, Error> {
         ))
     })?;
     let pid = child.id() as i32;
+    let observer = if launch.observe {
+        child.stderr.map(observe_stderr)
+    } else {
+        None
+    };
+    let finish = |o: Outcome| {
+        let observed = observer
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        Ok((o, observed))
+    };
     let target = if own_group { -pid } else { pid };
     let me = std::process::id() as i32;
     loop {
         if let Some(status) = reap(pid) {
             // The command is done; nothing it started may outlive the run.
             kill_all(me, libc::SIGKILL, Duration::from_secs(2));
-            return Ok(Outcome::Exited(exit_code(status)));
+            return finish(Outcome::Exited(exit_code(status)));
         }
         let sig = PENDING.swap(0, Ordering::SeqCst);
         if sig != 0 {
@@ -922,7 +1037,7 @@ fn supervise(launch: &Launch) -> Result<Outcome, Error> {
                 kill_all(me, libc::SIGKILL, Duration::from_secs(2));
             }
             reap(pid);
-            return Ok(Outcome::Signalled(sig));
+            return finish(Outcome::Signalled(sig));
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -1082,4 +1197,11 @@ mod tests {
         assert_eq!(listed, vec!["/.bashrc"]);
         assert_eq!(escape_pattern("!a*b"), "\\!a\\*b");
     }
+}
+
+/// Whether a line of the command's stderr says a write was refused.
+pub fn names_refused_write(line: &str) -> bool {
+    line.contains("Read-only file system")
+        || line.contains("EROFS")
+        || line.contains("is not writable by the current user")
 }
