@@ -350,11 +350,13 @@ impl Catalog {
                 };
                 (s, f.name.as_str())
             })
-            .filter(|(s, _)| *s >= 0.7)
+            .filter(|(s, _)| *s >= 0.8)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        // Only the names about as close as the closest one: a clear best match alone.
+        let best = scored.first().map_or(0.0, |s| s.0);
         let mut out: Vec<String> = Vec::new();
-        for (_, n) in scored {
+        for (_, n) in scored.into_iter().filter(|(s, _)| *s >= best - 0.04) {
             if !out.iter().any(|o| o == n) {
                 out.push(n.to_string());
             }
