@@ -83,6 +83,105 @@ fn github_workflow_has_every_step() {
     }
 }
 
+/// The `run:` scripts of a workflow (block scalars and one-liners), as bash would get them.
+fn run_scripts(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim_start();
+        if t == "run: |" {
+            let mut script = String::new();
+            let indent = lines
+                .get(i + 1)
+                .map_or(0, |l| l.len() - l.trim_start().len());
+            i += 1;
+            while i < lines.len()
+                && (lines[i].trim().is_empty()
+                    || lines[i].len() - lines[i].trim_start().len() >= indent)
+            {
+                script.push_str(lines[i].get(indent..).unwrap_or(""));
+                script.push('\n');
+                i += 1;
+            }
+            out.push(script);
+            continue;
+        }
+        if let Some(one) = t.strip_prefix("run: ") {
+            out.push(one.to_string());
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn run_scripts_are_valid_bash() {
+    let s = Sandbox::new();
+    let out = s.run(&["ci", "github", "--pull-request"]);
+    assert!(out.status.success());
+    let scripts = run_scripts(&s.read(WORKFLOW));
+    assert_eq!(scripts.len(), 6, "{scripts:#?}");
+    for script in scripts {
+        let out = Command::new("bash")
+            .args(["-n", "-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "bash -n refused:\n{script}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The agent step, run by bash as the runner would (env from the step), with a stub
+/// `srt-gen` that prints its arguments: the prompt arrives as one argument, unexpanded.
+#[cfg(unix)]
+#[test]
+fn agent_step_passes_the_prompt_as_one_argument() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    assert!(s
+        .run(&["ci", "github", "--prompt", "default prompt"])
+        .status
+        .success());
+    let script = run_scripts(&s.read(WORKFLOW)).pop().unwrap();
+    assert!(script.starts_with("srt-gen run -p"), "{script}");
+    let bin = s.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let stub = bin.join("srt-gen");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |prompt: &str| {
+        let out = Command::new("bash")
+            .args(["-e", "-c", &script])
+            .current_dir(&s.project)
+            .env("PATH", &path)
+            .env("SRT_GEN_DEFAULT_PROMPT", "default prompt")
+            .env("PROMPT", prompt)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(run(""), "[run]\n[-p]\n[default prompt]\n");
+    let evil = "x\"; touch pwned; echo \"$(touch pwned2) `touch pwned3`";
+    assert_eq!(run(evil), format!("[run]\n[-p]\n[{evil}]\n"));
+    for f in ["pwned", "pwned2", "pwned3"] {
+        assert!(!s.project.join(f).exists(), "{f} was created");
+    }
+}
+
 #[test]
 fn existing_workflow_needs_force() {
     let s = Sandbox::new();
