@@ -39,6 +39,10 @@ pub enum Command {
     Run(RunArgs),
     /// Check that this machine and the project's policy are ready for `srt-gen run`.
     Doctor(DoctorArgs),
+    /// Write a CI workflow that runs the agent inside the sandbox.
+    Ci(CiArgs),
+    /// Write .srt.json's policy as the `sandbox` block of .claude/settings.json (Claude Code's own sandbox).
+    ClaudeSettings(ClaudeSettingsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,4 +156,46 @@ pub struct DoctorArgs {
     /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
     #[arg(long, value_name = "PATH")]
     pub srt: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(subcommand)]
+    pub provider: CiProvider,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiProvider {
+    /// GitHub Actions: a workflow that installs srt on a stock Ubuntu runner and runs
+    /// `srt-gen run -p PROMPT` with the key from the ANTHROPIC_API_KEY secret.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// The agent's default prompt (a manual run can give another).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// Also run on pull requests (those from forks are skipped: they get no secrets).
+    #[arg(long)]
+    pub pull_request: bool,
+    /// The command that installs srt-gen on the runner [default: cargo install --locked srt-gen].
+    #[arg(long, value_name = "COMMAND")]
+    pub install: Option<String>,
+    /// The workflow file [default: .github/workflows/srt-gen-agent.yml].
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing workflow file (without it, srt-gen refuses, exit code 4).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the workflow, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaudeSettingsArgs {
+    /// Print the file that would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

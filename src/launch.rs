@@ -1109,6 +1109,13 @@ fn descendants(_pid: i32) -> Vec<i32> {
     Vec::new()
 }
 
+/// Whether a line of the command's stderr says a write was refused.
+pub fn names_refused_write(line: &str) -> bool {
+    line.contains("Read-only file system")
+        || line.contains("EROFS")
+        || line.contains("is not writable by the current user")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1197,11 +1204,4 @@ mod tests {
         assert_eq!(listed, vec!["/.bashrc"]);
         assert_eq!(escape_pattern("!a*b"), "\\!a\\*b");
     }
-}
-
-/// Whether a line of the command's stderr says a write was refused.
-pub fn names_refused_write(line: &str) -> bool {
-    line.contains("Read-only file system")
-        || line.contains("EROFS")
-        || line.contains("is not writable by the current user")
 }

@@ -3,6 +3,8 @@
 
 pub mod agent;
 pub mod catalog;
+pub mod ci;
+pub mod claude_settings;
 pub mod cli;
 pub mod detect;
 pub mod doctor;
@@ -76,6 +78,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Explain(cli::ExplainArgs { entry, json }) => {
+            let all = entry.is_none();
             match entry {
                 None => {
                     let rows = presets::explain_all(&base, &env)?;
@@ -91,14 +94,63 @@ fn run(cli: Cli) -> Result<u8, Error> {
                         print_json(&v);
                     } else {
                         print!("{}", presets::render_verdict(&v));
+                        let entries: Vec<(&str, &str)> = v
+                            .because
+                            .iter()
+                            .map(|b| (b.list.as_str(), b.entry.as_str()))
+                            .collect();
+                        if let Some(note) = claude_settings::explain_note(&base, &entries) {
+                            print!("{note}");
+                        }
                     }
                 }
             }
+            if all && !json {
+                if let Some(note) = claude_settings::explain_note(&base, &[]) {
+                    print!("{note}");
+                }
+            }
+            Ok(0)
+        }
+        Command::Ci(cli::CiArgs { provider }) => cmd_ci(&base, provider),
+        Command::ClaudeSettings(cli::ClaudeSettingsArgs { dry_run }) => {
+            let o = claude_settings::write(&base, dry_run)?;
+            if dry_run {
+                print!("{}", o.contents);
+            }
+            eprint!("{}", claude_settings::render_outcome(&o));
             Ok(0)
         }
         Command::Run(args) => cmd_run(&base, &env, args),
         Command::Doctor(args) => cmd_doctor(&base, &env, args),
     }
+}
+
+fn cmd_ci(base: &Path, provider: cli::CiProvider) -> Result<u8, Error> {
+    let cli::CiProvider::Github(cli::CiGithubArgs {
+        prompt,
+        pull_request,
+        install,
+        output,
+        force,
+        dry_run,
+    }) = provider;
+    let o = ci::write_github(
+        base,
+        &ci::GithubOptions {
+            prompt,
+            pull_request,
+            install,
+            output,
+            force,
+            dry_run,
+        },
+    )?;
+    if dry_run {
+        print!("{}", o.contents);
+    }
+    eprint!("{}", ci::render_outcome(&o));
+    Ok(0)
 }
 
 fn print_json(v: &impl serde::Serialize) {
