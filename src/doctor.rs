@@ -287,9 +287,11 @@ fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &
         match launch::classify_write(entry, &p.root, env) {
             WritePath::Present(_) => {}
             WritePath::Create(_) => create.push(*entry),
-            WritePath::Skip { path, why } if why.contains("names a file") => {
-                files.push(format!("{entry} ({})", path.display()))
-            }
+            WritePath::Skip {
+                path,
+                expected: true,
+                ..
+            } => files.push(format!("{entry} ({})", path.display())),
             WritePath::Skip { path, .. } => elsewhere.push(path),
         }
     }

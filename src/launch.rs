@@ -166,7 +166,10 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     for line in pre.apply()? {
         eprintln!("srt-gen run: {line}");
     }
-    for note in pre.skipped.iter().chain(&pre.warnings) {
+    // Expected skips (an absent file such as ~/.claude.json, another platform's paths)
+    // are listed by --dry-run and --debug, not on every run; real problems always are.
+    let skipped = pre.skipped.iter().filter(|_| opts.debug);
+    for note in skipped.chain(&pre.warnings) {
         eprintln!("srt-gen run: note: {note}");
     }
     let outcome = launch.spawn()?;
@@ -409,6 +412,9 @@ pub enum WritePath {
     Skip {
         path: PathBuf,
         why: String,
+        /// Nothing is wrong (an absent file entry, another platform's path): not worth a
+        /// note on every run.
+        expected: bool,
     },
 }
 
@@ -429,6 +435,12 @@ pub fn classify_write(entry: &str, root: &Path, env: &Env) -> WritePath {
     let skip = |why: &str| WritePath::Skip {
         path: path.clone(),
         why: why.to_string(),
+        expected: false,
+    };
+    let expected = |why: &str| WritePath::Skip {
+        path: path.clone(),
+        why: why.to_string(),
+        expected: true,
     };
     if entry.contains(['*', '?', '[']) {
         return skip("a glob, which srt ignores in allowWrite on Linux");
@@ -441,8 +453,13 @@ pub fn classify_write(entry: &str, root: &Path, env: &Env) -> WritePath {
             "absent, and spelled with `.` or `..`; srt-gen creates only plainly spelled folders",
         );
     }
+    if env.os == crate::env::Os::Linux && path.starts_with(env.home.join("Library")) {
+        return expected(
+            "a macOS path (the policy covers both platforms); nothing to prepare on Linux",
+        );
+    }
     if names_a_file(&path) {
-        return skip("absent, and it names a file (its name has an extension), so srt-gen does not create it; srt skips it until it exists");
+        return expected("absent, and it names a file (its name has an extension), so srt-gen does not create it; srt skips it until it exists");
     }
     let areas = creatable_areas(root, env);
     let inside = |p: &Path| areas.iter().any(|a| p.starts_with(a));
@@ -513,7 +530,12 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
             WritePath::Present(_) => {}
             WritePath::Create(p) if !create.contains(&p) => create.push(p),
             WritePath::Create(_) => {}
-            WritePath::Skip { why, .. } => skipped.push(format!("allowWrite `{entry}` is {why}")),
+            WritePath::Skip {
+                why,
+                expected: true,
+                ..
+            } => skipped.push(format!("allowWrite `{entry}` is {why}")),
+            WritePath::Skip { why, .. } => warnings.push(format!("allowWrite `{entry}` is {why}")),
         }
     }
     let tmp = root.join(TMP_DIR);
