@@ -154,6 +154,7 @@ fn every_fixture_is_listed() {
 
 #[test]
 fn each_fixture_gets_its_ecosystem() {
+    let srt = common::srt("each_fixture_gets_its_ecosystem");
     for (fixture, expected) in FIXTURES {
         let s = Sandbox::fixture(fixture);
         let out = s.run(&["init", "--no-justfile", "--platform", "all"]);
@@ -182,5 +183,8 @@ fn each_fixture_gets_its_ecosystem() {
             );
         }
         snap!(fixture.replace('-', "_"), text);
+        if let Some(srt) = &srt {
+            common::assert_srt_accepts(srt, &s.project.join(".srt.json"), &s.project);
+        }
     }
 }

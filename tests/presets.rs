@@ -287,3 +287,37 @@ fn list_groups_by_kind_and_marks_active() {
     );
     assert!(text.lines().any(|l| l.starts_with("    rust ")), "{text}");
 }
+
+#[test]
+fn run_gives_the_agent_exactly_the_active_mcp_servers() {
+    let s = Sandbox::fixture("npm-app");
+    ok(&s.run(&["init"]));
+    let stand_in = s.home().join("srt");
+    std::fs::write(&stand_in, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        &stand_in,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let dry = |s: &Sandbox| {
+        let out = s.run(&[
+            "run",
+            "--dry-run",
+            "--srt",
+            stand_in.to_str().unwrap(),
+            "-p",
+            "hi",
+        ]);
+        ok(&out);
+        s.clean(&out.stdout)
+    };
+    assert!(dry(&s).contains(r#"--mcp-config '{"mcpServers":{}}'"#));
+    ok(&s.run(&["add", "context7", "playwright"]));
+    let text = dry(&s);
+    assert!(
+        text.contains(r#"--mcp-config '{"mcpServers":{"context7":{"args":["-y","@upstash/context7-mcp"],"command":"npx"},"playwright":{"args":["-y","@playwright/mcp@latest"],"command":"npx"}}}'"#),
+        "{text}"
+    );
+    ok(&s.run(&["remove", "playwright"]));
+    assert!(!dry(&s).contains("playwright"));
+}
