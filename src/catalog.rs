@@ -67,6 +67,10 @@ pub struct Fragment {
     pub deny_write: Vec<PathEntry>,
     #[serde(default)]
     pub deny_read: Vec<PathEntry>,
+    /// Fragments this one stands in for in its folder and below (pnpm for node: a pnpm
+    /// project's package.json does not call for npm's cache).
+    #[serde(default)]
+    pub replaces: Vec<String>,
     /// The MCP server definition handed to the agent when this fragment is active.
     #[serde(default)]
     pub mcp: Option<toml::Table>,
@@ -92,6 +96,33 @@ pub struct Detect {
     /// Where the marker list comes from.
     #[serde(default)]
     pub source: Option<String>,
+    /// Markers inside files: a key of a JSON/TOML manifest, or text in a lockfile.
+    #[serde(default)]
+    pub content: Vec<ContentRule>,
+}
+
+/// A marker inside a file, e.g. `packageManager` starting with `pnpm@` in package.json.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContentRule {
+    /// The file name the rule reads (exact).
+    pub file: String,
+    /// A dotted key (`tool.poetry`, `packageManager`) that must exist.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// With `key`: its string value must start with this.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// With `key` and `prefix`: ... and must not start with this.
+    #[serde(default)]
+    pub unless_prefix: Option<String>,
+    /// The file's text must contain this.
+    #[serde(default)]
+    pub contains: Option<String>,
+    /// The file's text must not contain this.
+    #[serde(default)]
+    pub lacks: Option<String>,
+    pub source: String,
 }
 
 /// A network host the fragment needs.
@@ -319,11 +350,13 @@ impl Catalog {
                 };
                 (s, f.name.as_str())
             })
-            .filter(|(s, _)| *s >= 0.7)
+            .filter(|(s, _)| *s >= 0.8)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        // Only the names about as close as the closest one: a clear best match alone.
+        let best = scored.first().map_or(0.0, |s| s.0);
         let mut out: Vec<String> = Vec::new();
-        for (_, n) in scored {
+        for (_, n) in scored.into_iter().filter(|(s, _)| *s >= best - 0.04) {
             if !out.iter().any(|o| o == n) {
                 out.push(n.to_string());
             }

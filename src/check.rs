@@ -805,25 +805,30 @@ const STARTUP_FILES: &[&str] = &[
     "Library/LaunchAgents",
 ];
 
-/// Tool homes whose programs run outside the sandbox later (a `bin/` on PATH, or
-/// toolchains run through a proxy on PATH), as `(variable, default under home, what)`.
-const TOOL_BINS: &[(&str, &str, &str)] = &[
-    ("CARGO_HOME", ".cargo", "bin"),
-    ("RUSTUP_HOME", ".rustup", "toolchains"),
-    ("GOPATH", "go", "bin"),
-    ("", ".local", "bin"),
-    ("", ".npm-global", "bin"),
-    ("PNPM_HOME", ".local/share/pnpm", ""),
-    ("BUN_INSTALL", ".bun", "bin"),
-    ("DENO_INSTALL", ".deno", "bin"),
-    ("VOLTA_HOME", ".volta", "bin"),
-    ("NVM_DIR", ".nvm", "versions"),
-    ("PYENV_ROOT", ".pyenv", "shims"),
-    ("", ".asdf", "shims"),
-    ("", ".local/share/mise", "shims"),
-    ("SDKMAN_DIR", ".sdkman", "candidates"),
-    ("", ".dotnet", "tools"),
-    ("", ".gem", "bin"),
+/// Tool homes whose programs run outside the sandbox later, as `(variable, default under
+/// home, folder, tree)`. `tree`: the folder holds whole toolchains (`toolchains/*/bin`), so
+/// writing anywhere inside it counts; otherwise it is a folder of programs, like a PATH
+/// entry, and only it and the folders above it count (PATH lookup does not recurse).
+const TOOL_BINS: &[(&str, &str, &str, bool)] = &[
+    ("CARGO_HOME", ".cargo", "bin", false),
+    ("RUSTUP_HOME", ".rustup", "toolchains", true),
+    ("GOPATH", "go", "bin", false),
+    ("", ".local", "bin", false),
+    ("", ".npm-global", "bin", false),
+    ("PNPM_HOME", ".local/share/pnpm", "", false),
+    ("BUN_INSTALL", ".bun", "bin", false),
+    ("DENO_INSTALL", ".deno", "bin", false),
+    ("VOLTA_HOME", ".volta", "bin", false),
+    ("NVM_DIR", ".nvm", "versions", true),
+    ("PYENV_ROOT", ".pyenv", "shims", false),
+    ("PYENV_ROOT", ".pyenv", "versions", true),
+    ("", ".asdf", "shims", false),
+    ("", ".asdf", "installs", true),
+    ("", ".local/share/mise", "shims", false),
+    ("", ".local/share/mise", "installs", true),
+    ("SDKMAN_DIR", ".sdkman", "candidates", true),
+    ("", ".dotnet", "tools", false),
+    ("", ".gem", "bin", false),
 ];
 
 /// A spelled path as srt resolves it, with symlinks in its existing part resolved.
@@ -869,11 +874,12 @@ fn has_glob(s: &str) -> bool {
     s.contains(['*', '?', '[', ']'])
 }
 
-/// Resolved places whose change runs code outside the sandbox later, with why.
-fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String)> {
+/// Resolved places whose change runs code outside the sandbox later, with why and whether
+/// writing anywhere inside counts too (see [`TOOL_BINS`]).
+fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String, bool)> {
     let home = &ctx.env.home;
     let mut out = Vec::new();
-    for (var, default, sub) in TOOL_BINS {
+    for (var, default, sub, tree) in TOOL_BINS {
         let root = ctx
             .env
             .var(var)
@@ -890,6 +896,7 @@ fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String)> {
                 "`{}` holds programs that run outside the sandbox later",
                 ctx.env.tilde(&dir)
             ),
+            *tree,
         ));
     }
     for dir in ctx.env.var("PATH").unwrap_or("").split(':') {
@@ -899,6 +906,7 @@ fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String)> {
         out.push((
             resolve(dir, ctx),
             format!("`{dir}` is on PATH: a program written there runs outside the sandbox"),
+            false,
         ));
     }
     out
@@ -968,6 +976,23 @@ fn check_paths(
         if let Some((message, fix)) = dangerous_root(&target, &home, &project, &exec, ctx) {
             out.push(Finding::new(Severity::Error, &key, message, fix));
             continue;
+        }
+        if let Some((dir, _, _)) = exec
+            .iter()
+            .find(|(dir, _, tree)| *tree && target.starts_with(dir))
+        {
+            // Inside a toolchain tree: persistence, but the catalog allows it on purpose where
+            // a pinned toolchain must install itself (rustup), so a warning, not an error.
+            out.push(Finding::new(
+                Severity::Warning,
+                &key,
+                format!(
+                    "`{}` {} installed toolchains: the sandbox can change a compiler or interpreter that later runs outside it",
+                    ctx.env.tilde(&target),
+                    if target == *dir { "holds".to_string() } else { format!("is inside `{}`, which holds", ctx.env.tilde(dir)) }
+                ),
+                "install the toolchain outside the sandbox (`rustup toolchain install`, `nvm install`, ...) and take this entry out".into(),
+            ));
         }
         write_roots.push((key, target));
     }
@@ -1095,7 +1120,7 @@ fn dangerous_root(
     target: &Path,
     home: &Path,
     project: &Path,
-    exec: &[(PathBuf, String)],
+    exec: &[(PathBuf, String, bool)],
     ctx: &LintContext<'_>,
 ) -> Option<(String, String)> {
     let shown = ctx.env.tilde(target);
@@ -1116,8 +1141,9 @@ fn dangerous_root(
     if target == project {
         return None;
     }
-    for (dir, why) in exec {
-        if dir.starts_with(target) || (target.starts_with(dir) && !target.starts_with(project)) {
+    for (dir, why, tree) in exec {
+        // A root at a toolchain folder itself is reported as a warning by the caller.
+        if dir.starts_with(target) && !(*tree && target == dir.as_path()) {
             return Some((
                 format!("`{shown}` is or holds a place programs run from: {why}"),
                 "list only the cache folders the tool writes (for cargo: `~/.cargo/registry` and `~/.cargo/git`, not `~/.cargo`)".into(),
@@ -1644,7 +1670,10 @@ mod tests {
                 "/usr",
                 "$HOME/.cache",
                 "~/.local",
-                "./out/**"
+                "./out/**",
+                "~/.rustup/toolchains/stable/lib",
+                "~/.local/share/pnpm/store",
+                "/usr/bin/x"
             ]),
         ));
         assert_eq!(
@@ -1659,6 +1688,7 @@ mod tests {
                 (Severity::Error, "filesystem.allowWrite[8]"),
                 (Severity::Error, "filesystem.allowWrite[9]"),
                 (Severity::Error, "filesystem.allowWrite[10]"),
+                (Severity::Warning, "filesystem.allowWrite[12]"),
             ]
         );
         assert_eq!(f[7].fix, "write \"~/.cache\"");

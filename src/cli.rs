@@ -30,6 +30,53 @@ pub enum Command {
     /// Lint a settings file: what srt ignores, rejects, or cannot enforce, and what lets
     /// the sandbox out. Exit 1 on errors, 0 on warnings alone.
     Check(CheckArgs),
+    /// Add catalog fragments (MCP servers, presets, ecosystems) to the project's policy.
+    Add(ChangeArgs),
+    /// Take fragments out of the project's policy again (your own entries stay).
+    Remove(ChangeArgs),
+    /// Show every ecosystem and preset in the catalog, and which are active here.
+    List(ListArgs),
+    /// Say where each entry of .srt.json comes from, or why one host or path is allowed.
+    Explain(ExplainArgs),
+    /// Run a command (default: the agent, autonomous) inside srt with this project's policy.
+    Run(RunArgs),
+    /// Check that this machine and the project's policy are ready for `srt-gen run`.
+    Doctor(DoctorArgs),
+    /// Write a CI workflow that runs the agent inside the sandbox.
+    Ci(CiArgs),
+    /// Write .srt.json's policy as the `sandbox` block of .claude/settings.json (Claude Code's own sandbox).
+    ClaudeSettings(ClaudeSettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// Fragment names, as `srt-gen list` shows them.
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+    /// Show the change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print the catalog as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A host (`registry.example.com`) or a path (`~/.cache/pip`, `./src`); without it,
+    /// every entry of .srt.json.
+    #[arg(value_name = "ENTRY")]
+    pub entry: Option<String>,
+    /// Print as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,15 +114,93 @@ pub struct InitArgs {
     /// Count manifests that do not parse by their name instead of stopping.
     #[arg(long)]
     pub allow_broken: bool,
-    /// Whose cache paths to write.
-    #[arg(long, value_enum, default_value_t = PlatformArg::Current)]
-    pub platform: PlatformArg,
+    /// Whose cache paths to write [default: as the existing .srt.json says, else current].
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
     /// Do not write justfile recipes.
     #[arg(long)]
     pub no_justfile: bool,
     /// Leave the agent's own hosts and state paths out.
     #[arg(long)]
     pub no_agent: bool,
+    /// Leave out hosts that files inside the repository name (.npmrc registries, git
+    /// dependencies, ...): whoever wrote the repository chose them. Remembered.
+    #[arg(long, conflicts_with = "project_hosts")]
+    pub no_project_hosts: bool,
+    /// Take hosts named by files inside the repository again after --no-project-hosts.
+    #[arg(long)]
+    pub project_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Run srt with its debug log (every sandbox decision, on stderr).
+    #[arg(long)]
+    pub debug: bool,
+    /// Print the preflight actions and the exact command line; run and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The agent's prompt, for the autonomous agent (when no command is given).
+    #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
+    pub prompt: Option<String>,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+    /// The command and its arguments (default: the agent, autonomous and stateless).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Print the checks as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(subcommand)]
+    pub provider: CiProvider,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiProvider {
+    /// GitHub Actions: a workflow that installs srt on a stock Ubuntu runner and runs
+    /// `srt-gen run -p PROMPT` with the key from the ANTHROPIC_API_KEY secret.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// The agent's default prompt (a manual run can give another).
+    #[arg(long, value_name = "TEXT")]
+    pub prompt: Option<String>,
+    /// Also run on pull requests (those from forks are skipped: they get no secrets).
+    #[arg(long)]
+    pub pull_request: bool,
+    /// The command that installs srt-gen on the runner [default: cargo install --locked srt-gen].
+    #[arg(long, value_name = "COMMAND")]
+    pub install: Option<String>,
+    /// The workflow file [default: .github/workflows/srt-gen-agent.yml].
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing workflow file (without it, srt-gen refuses, exit code 4).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the workflow, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaudeSettingsArgs {
+    /// Print the file that would be written, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

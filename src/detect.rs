@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Kind};
+use crate::catalog::{Catalog, ContentRule, Fragment, Kind};
 
 /// Manifests larger than this are counted by name but not parsed.
 const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
@@ -58,15 +58,16 @@ pub fn detect(root: &Path, catalog: &Catalog) -> Detection {
     skip.push(".git".into());
     skip.push(".srt-gen".into());
 
+    let detectable = |f: &&Fragment| {
+        matches!(
+            f.kind,
+            Kind::Language | Kind::Tool | Kind::Preset | Kind::Mcp
+        )
+    };
     let markers: Vec<(&str, Matcher<'_>)> = catalog
         .fragments
         .iter()
-        .filter(|f| {
-            matches!(
-                f.kind,
-                Kind::Language | Kind::Tool | Kind::Preset | Kind::Mcp
-            )
-        })
+        .filter(detectable)
         .flat_map(|f| {
             let exact = f.detect.files.iter().map(|n| Matcher::Exact(n.as_str()));
             let pats = f
@@ -76,6 +77,12 @@ pub fn detect(root: &Path, catalog: &Catalog) -> Detection {
                 .map(|p| Matcher::Pattern(p.as_str()));
             exact.chain(pats).map(move |m| (f.name.as_str(), m))
         })
+        .collect();
+    let rules: Vec<(&str, &ContentRule)> = catalog
+        .fragments
+        .iter()
+        .filter(detectable)
+        .flat_map(|f| f.detect.content.iter().map(move |r| (f.name.as_str(), r)))
         .collect();
 
     let mut det = Detection::default();
@@ -111,34 +118,50 @@ pub fn detect(root: &Path, catalog: &Catalog) -> Detection {
         let Some(name) = entry.file_name().to_str() else {
             continue;
         };
-        let hits: Vec<&str> = markers
+        let mut hits: Vec<&str> = markers
             .iter()
             .filter(|(_, m)| m.matches(name))
             .map(|(frag, _)| *frag)
             .collect();
-        if hits.is_empty() {
+        let file_rules: Vec<(&str, &ContentRule)> = rules
+            .iter()
+            .filter(|(_, r)| r.file == name)
+            .copied()
+            .collect();
+        if hits.is_empty() && file_rules.is_empty() {
             continue;
         }
         let rel = relative(root, entry.path());
-        match check_parses(entry.path(), &rel) {
-            Ok(()) => {}
+        let needs_text = file_rules.iter().any(|(_, r)| r.key.is_none());
+        let parsed = match read_marker(entry.path(), &rel, needs_text) {
+            Ok(p) => p,
             Err(Check::Broken {
                 line,
                 column,
                 message,
             }) => {
-                let mut fragments: Vec<String> = hits.iter().map(|s| s.to_string()).collect();
-                fragments.dedup();
-                det.broken.push(Broken {
-                    file: rel,
-                    line,
-                    column,
-                    message,
-                    fragments,
-                });
+                if !hits.is_empty() {
+                    hits.dedup();
+                    let fragments = hits.iter().map(|s| s.to_string()).collect();
+                    det.broken.push(Broken {
+                        file: rel,
+                        line,
+                        column,
+                        message,
+                        fragments,
+                    });
+                }
                 continue;
             }
-            Err(Check::Skipped(why)) => det.warnings.push(format!("{rel}: {why}")),
+            Err(Check::Skipped(why)) => {
+                det.warnings.push(format!("{rel}: {why}"));
+                Parsed::default()
+            }
+        };
+        for (frag, rule) in file_rules {
+            if parsed.satisfies(rule) {
+                hits.push(frag);
+            }
         }
         for frag in hits {
             let files = det.found.entry(frag.to_string()).or_default();
@@ -147,12 +170,46 @@ pub fn detect(root: &Path, catalog: &Catalog) -> Detection {
             }
         }
     }
+    apply_replacements(&mut det, catalog);
     for files in det.found.values_mut() {
         files.sort_by(|a, b| depth(a).cmp(&depth(b)).then(a.cmp(b)));
     }
     det.broken.sort_by(|a, b| a.file.cmp(&b.file));
     det.warnings.sort();
     det
+}
+
+/// A fragment that `replaces` another takes over its folder and everything below: a
+/// pnpm lockfile at the workspace root means its members' package.json files call for
+/// pnpm, not npm.
+fn apply_replacements(det: &mut Detection, catalog: &Catalog) {
+    let mut drops: Vec<(String, String)> = Vec::new();
+    for (name, files) in &det.found {
+        let Some(frag) = catalog.get(name) else {
+            continue;
+        };
+        for replaced in &frag.replaces {
+            for f in files {
+                drops.push((replaced.clone(), parent_dir(f).to_string()));
+            }
+        }
+    }
+    for (replaced, dir) in drops {
+        if let Some(files) = det.found.get_mut(&replaced) {
+            files.retain(|f| !within(f, &dir));
+            if files.is_empty() {
+                det.found.remove(&replaced);
+            }
+        }
+    }
+}
+
+fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn within(rel: &str, dir: &str) -> bool {
+    dir.is_empty() || rel.starts_with(&format!("{dir}/"))
 }
 
 fn depth(p: &str) -> usize {
@@ -218,33 +275,96 @@ enum Check {
     Skipped(String),
 }
 
-/// TOML and JSON markers must parse; others are counted by name.
-fn check_parses(path: &Path, rel: &str) -> Result<(), Check> {
+/// What a marker file holds, as far as the content rules need it.
+#[derive(Default)]
+struct Parsed {
+    json: Option<serde_json::Value>,
+    toml: Option<toml::Table>,
+    text: Option<String>,
+}
+
+impl Parsed {
+    fn satisfies(&self, rule: &ContentRule) -> bool {
+        if let Some(key) = &rule.key {
+            let value = self.lookup(key);
+            return match (&value, &rule.prefix) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(v), Some(prefix)) => v.as_deref().is_some_and(|s| {
+                    s.starts_with(prefix.as_str())
+                        && !rule
+                            .unless_prefix
+                            .as_ref()
+                            .is_some_and(|u| s.starts_with(u.as_str()))
+                }),
+            };
+        }
+        let Some(text) = &self.text else { return false };
+        match (&rule.contains, &rule.lacks) {
+            (Some(c), _) => text.contains(c.as_str()),
+            (_, Some(l)) => !text.contains(l.as_str()),
+            _ => false,
+        }
+    }
+
+    /// `Some(Some(string))` for a string value, `Some(None)` for any other present value.
+    fn lookup(&self, dotted: &str) -> Option<Option<String>> {
+        if let Some(json) = &self.json {
+            let mut v = json;
+            for part in dotted.split('.') {
+                v = v.get(part)?;
+            }
+            return Some(v.as_str().map(str::to_string));
+        }
+        let table = self.toml.as_ref()?;
+        let mut parts = dotted.split('.');
+        let mut v = table.get(parts.next()?)?;
+        for part in parts {
+            v = v.get(part)?;
+        }
+        Some(v.as_str().map(str::to_string))
+    }
+}
+
+/// Reads a marker: TOML and JSON must parse; other files are read as text only when a
+/// content rule needs it (the first 256 KiB: lockfile headers are at the top).
+fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Parsed, Check> {
     let kind = match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => "toml",
         Some("json") => "json",
-        _ => return Ok(()),
+        _ => "",
     };
     // A lockfile is machine-written; a broken one is the tool's business, not a reason to stop.
-    if rel.ends_with("-lock.json") || rel.ends_with(".lock.json") {
-        return Ok(());
+    let lockfile = rel.ends_with("-lock.json") || rel.ends_with(".lock.json");
+    if (kind.is_empty() || lockfile) && !needs_text {
+        return Ok(Parsed::default());
     }
-    let meta = std::fs::metadata(path).map_err(|e| Check::Broken {
+    let cant = |e: std::io::Error| Check::Broken {
         line: 0,
         column: 0,
         message: format!("cannot read: {e}"),
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(cant)?;
+    if kind.is_empty() || lockfile {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        std::fs::File::open(path)
+            .map_err(cant)?
+            .take(256 * 1024)
+            .read_to_end(&mut buf)
+            .map_err(cant)?;
+        return Ok(Parsed {
+            text: Some(String::from_utf8_lossy(&buf).into_owned()),
+            ..Parsed::default()
+        });
+    }
     if meta.len() > MAX_PARSE_BYTES {
         return Err(Check::Skipped(format!(
             "{} MiB, too large to check; counted by its name only",
             meta.len() / (1024 * 1024)
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| Check::Broken {
-        line: 0,
-        column: 0,
-        message: format!("cannot read: {e}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(cant)?;
     let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
         line: 0,
         column: 0,
@@ -253,19 +373,33 @@ fn check_parses(path: &Path, rel: &str) -> Result<(), Check> {
             e.utf8_error().valid_up_to()
         ),
     })?;
-    check_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
+    let mut parsed = Parsed::default();
+    match parse_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
         line,
         column,
         message,
-    })
+    })? {
+        Manifest::Toml(table) => parsed.toml = Some(table),
+        Manifest::Json(value) => parsed.json = Some(value),
+    }
+    if needs_text {
+        parsed.text = Some(text);
+    }
+    Ok(parsed)
 }
 
-/// Whether a manifest's text parses as `kind` (`"toml"`, or JSON for anything else);
-/// the error is `(line, column, message)`. Public for the fuzz targets.
-pub fn check_text(kind: &str, text: &str) -> Result<(), (usize, usize, String)> {
-    match kind {
-        "toml" => toml::from_str::<toml::Table>(text)
-            .map(|_| ())
+/// A parsed manifest.
+pub enum Manifest {
+    Toml(toml::Table),
+    Json(serde_json::Value),
+}
+
+/// Parses a manifest's text as `kind` (`"toml"`, or JSON for anything else); the error is
+/// `(line, column, message)`.
+fn parse_text(kind: &str, text: &str) -> Result<Manifest, (usize, usize, String)> {
+    if kind == "toml" {
+        toml::from_str::<toml::Table>(text)
+            .map(Manifest::Toml)
             .map_err(|e| {
                 let (line, column) = e
                     .span()
@@ -275,17 +409,23 @@ pub fn check_text(kind: &str, text: &str) -> Result<(), (usize, usize, String)> 
                     column,
                     format!("invalid TOML: {}", e.message().trim()),
                 )
-            }),
-        _ => serde_json::from_str::<serde_json::Value>(text)
-            .map(|_| ())
+            })
+    } else {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map(Manifest::Json)
             .map_err(|e| {
                 (
                     e.line(),
                     e.column(),
                     format!("invalid JSON: {}", strip_position(&e.to_string())),
                 )
-            }),
+            })
     }
+}
+
+/// Whether a manifest's text parses, as detection checks it. Public for the fuzz targets.
+pub fn check_text(kind: &str, text: &str) -> Result<(), (usize, usize, String)> {
+    parse_text(kind, text).map(|_| ())
 }
 
 /// serde_json appends " at line L column C"; the position is printed separately.

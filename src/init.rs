@@ -17,9 +17,13 @@ use crate::srt_config::{FragmentRecord, Settings, Why};
 pub struct InitOptions {
     pub dry_run: bool,
     pub allow_broken: bool,
-    pub platforms: Vec<Os>,
+    /// `None`: as the existing record says, else this machine's platform.
+    pub platforms: Option<Vec<Os>>,
     pub justfile: bool,
     pub agent: bool,
+    /// `Some(false)`: leave out hosts named by files in the repository (remembered);
+    /// `Some(true)`: take them again; `None`: as the last run chose.
+    pub project_hosts: Option<bool>,
 }
 
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.
@@ -39,9 +43,29 @@ pub struct InitSummary {
     pub written: Written,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub broken: Vec<crate::detect::Broken>,
+    /// Registries and git hosts named by project files or the user's configuration.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::sources::Found>,
+    /// Sources left out (`--no-project-hosts`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub left_out: Vec<crate::sources::Found>,
 }
 
-pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+/// The composed policy of an `init`, before anything is written.
+pub struct Planned {
+    pub project: Project,
+    pub catalog: Catalog,
+    pub existing: Option<Settings>,
+    pub new: Settings,
+    pub detection: Detection,
+    pub dropped: Vec<String>,
+    pub warnings: Vec<String>,
+    pub sources: Vec<crate::sources::Found>,
+    pub left_out: Vec<crate::sources::Found>,
+}
+
+/// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists.
+pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error> {
     let project = Project::at(root)?;
     let catalog = Catalog::load(&project.root, env)?;
     let existing = project.read_settings()?;
@@ -49,12 +73,112 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     if !detection.broken.is_empty() && !opts.allow_broken {
         return Err(Error::Broken(detection.broken));
     }
-    let (fragments, excluded, dropped, mut warnings) =
-        active_fragments(&catalog, &project, existing.as_ref(), &detection, env, opts)?;
-    let new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    let platforms = opts
+        .platforms
+        .clone()
+        .or_else(|| {
+            existing
+                .as_ref()
+                .and_then(|s| s.record.as_ref())
+                .map(|r| r.platforms.clone())
+        })
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| vec![env.os]);
+    let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
+        &catalog,
+        &project,
+        existing.as_ref(),
+        &detection,
+        env,
+        opts,
+        &platforms,
+    )?;
+    let no_project_hosts = match opts.project_hosts {
+        Some(take) => !take,
+        None => existing
+            .as_ref()
+            .and_then(|s| s.record.as_ref())
+            .is_some_and(|r| r.no_project_hosts),
+    };
+    let scanned = crate::sources::scan(&project.root, &detection, env);
+    warnings.extend(scanned.warnings);
+    let (sources, left_out): (Vec<_>, Vec<_>) = scanned
+        .found
+        .into_iter()
+        .filter(|f| !excluded.contains(&f.key))
+        .partition(|f| !(f.in_project && no_project_hosts));
+    apply_sources(&mut fragments, &sources);
+    let mut new = crate::policy::compose(existing.as_ref(), fragments, excluded);
+    if let Some(r) = new.record.as_mut() {
+        r.no_project_hosts = no_project_hosts;
+        r.platforms = platforms;
+    }
     // Never write a config with an error in what srt-gen generated (see `gate_generated`).
     let ctx = crate::check::LintContext::for_project(env, &project);
     warnings.extend(crate::check::gate_generated(&new, &ctx)?);
+    warnings.extend(detection.warnings.iter().cloned());
+    for b in &detection.broken {
+        warnings.push(format!("counted by name only, it does not parse: {b}"));
+    }
+    Ok(Planned {
+        project,
+        catalog,
+        existing,
+        new,
+        detection,
+        dropped,
+        warnings,
+        sources,
+        left_out,
+    })
+}
+
+/// Each source becomes a record of its own (so `explain` names its file and `remove`
+/// takes it out), and the public hosts a private registry stands in for leave the
+/// detected fragments.
+fn apply_sources(
+    fragments: &mut BTreeMap<String, FragmentRecord>,
+    sources: &[crate::sources::Found],
+) {
+    let key = crate::catalog::List::AllowedDomains.key();
+    for src in sources {
+        for rec in fragments.values_mut().filter(|r| r.why == Why::Detected) {
+            if let Some(hosts) = rec.entries.get_mut(key) {
+                hosts.retain(|h| !src.replaces.contains(h));
+            }
+        }
+    }
+    for src in sources.iter().filter(|s| !s.hosts.is_empty()) {
+        let mut entries = BTreeMap::new();
+        entries.insert(key.to_string(), src.hosts.clone());
+        let why = if src.in_project {
+            Why::Project
+        } else {
+            Why::Config
+        };
+        fragments.insert(
+            src.key.clone(),
+            FragmentRecord {
+                why,
+                files: vec![src.origin.clone()],
+                entries,
+            },
+        );
+    }
+}
+
+pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+    let Planned {
+        project,
+        catalog,
+        existing,
+        new,
+        detection,
+        dropped,
+        warnings,
+        sources,
+        left_out,
+    } = plan(root, env, opts)?;
     let mut written = project::write(
         &project,
         existing.as_ref(),
@@ -65,10 +189,6 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
             justfile: opts.justfile,
         },
     )?;
-    warnings.extend(detection.warnings.iter().cloned());
-    for b in &detection.broken {
-        warnings.push(format!("counted by name only, it does not parse: {b}"));
-    }
     written.warnings.extend(warnings);
     let record = new.record.clone().unwrap_or_default();
     Ok(InitSummary {
@@ -89,6 +209,8 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         counts: project::counts(&new),
         written,
         broken: detection.broken,
+        sources,
+        left_out,
     })
 }
 
@@ -108,19 +230,22 @@ fn active_fragments(
     detection: &Detection,
     env: &Env,
     opts: &InitOptions,
+    platforms: &[Os],
 ) -> Result<Active, Error> {
     let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
     let mut warnings = Vec::new();
     let mut out = BTreeMap::new();
     out.insert(
         "base".to_string(),
-        project::base_record(catalog, project, env, &opts.platforms)?,
+        project::base_record(catalog, project, env, platforms)?,
     );
     if opts.agent {
-        if let Some(agent) = catalog.fragments.iter().find(|f| f.kind == Kind::Agent) {
+        // The agent is base-like: applied unless the user removed it.
+        let agent = catalog.fragments.iter().find(|f| f.kind == Kind::Agent);
+        if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
             out.insert(
                 agent.name.clone(),
-                project::fragment_record(agent, Why::Base, Vec::new(), env, &opts.platforms),
+                project::fragment_record(agent, Why::Base, Vec::new(), env, platforms),
             );
         }
     }
@@ -137,7 +262,7 @@ fn active_fragments(
         if let Some(frag) = catalog.get(&name) {
             out.insert(
                 name.clone(),
-                project::fragment_record(frag, Why::Detected, files, env, &opts.platforms),
+                project::fragment_record(frag, Why::Detected, files, env, platforms),
             );
         }
     }
@@ -148,13 +273,7 @@ fn active_fragments(
                 Some(frag) => {
                     out.insert(
                         name.clone(),
-                        project::fragment_record(
-                            frag,
-                            Why::Added,
-                            Vec::new(),
-                            env,
-                            &opts.platforms,
-                        ),
+                        project::fragment_record(frag, Why::Added, Vec::new(), env, platforms),
                     );
                 }
                 None => {
@@ -182,10 +301,41 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     for (name, files) in &s.detected {
         out.push_str(&format!("  found {name:<width$}  {}\n", shorten(files)));
     }
+    for src in &s.sources {
+        let hosts: Vec<&str> = src.hosts.iter().map(String::as_str).collect();
+        let whose = if src.in_project {
+            " (a file in the repository chose these)"
+        } else {
+            ""
+        };
+        if !hosts.is_empty() {
+            out.push_str(&format!(
+                "  from {}: {}{whose}\n",
+                src.origin,
+                hosts.join(", ")
+            ));
+        }
+        if !src.replaces.is_empty() {
+            let r: Vec<&str> = src.replaces.iter().map(String::as_str).collect();
+            out.push_str(&format!(
+                "  left out {}: {} replaces them\n",
+                r.join(", "),
+                src.origin
+            ));
+        }
+    }
+    for src in &s.left_out {
+        let hosts: Vec<&str> = src.hosts.iter().map(String::as_str).collect();
+        out.push_str(&format!(
+            "  not taken (--no-project-hosts): {} from {}\n",
+            hosts.join(", "),
+            src.origin
+        ));
+    }
     let always: Vec<&str> = s
         .fragments
         .iter()
-        .filter(|(_, w)| **w != Why::Detected)
+        .filter(|(_, w)| matches!(w, Why::Base | Why::Added))
         .map(|(n, _)| n.as_str())
         .collect();
     out.push_str(&format!("  also  {}\n", always.join(", ")));
@@ -212,14 +362,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         describe(s.written.settings)
     ));
     if s.written.settings == FileOutcome::Updated {
-        for (list, ch) in &s.written.changes {
-            for a in &ch.added {
-                out.push_str(&format!("    + {list} {a}\n"));
-            }
-            for r in &ch.removed {
-                out.push_str(&format!("    - {list} {r}\n"));
-            }
-        }
+        out.push_str(&project::render_changes(&s.written.changes));
     }
     if let (Some(o), Some(name)) = (s.written.justfile, justfile_name) {
         out.push_str(&format!(

@@ -4,15 +4,21 @@
 pub mod agent;
 pub mod catalog;
 pub mod check;
+pub mod ci;
+pub mod claude_settings;
 pub mod cli;
 pub mod detect;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod hosts;
 pub mod init;
+pub mod launch;
 pub mod policy;
+pub mod presets;
 pub mod project;
 pub mod render;
+pub mod sources;
 pub mod srt_config;
 pub mod write;
 
@@ -59,7 +65,165 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Init(args) => cmd_init(&base, &env, args),
         Command::Check(args) => cmd_check(&base, &env, args),
+        Command::Add(args) => cmd_change(&base, &env, args, true),
+        Command::Remove(args) => cmd_change(&base, &env, args, false),
+        Command::List(cli::ListArgs { json }) => {
+            let rows = presets::list(&base, &env)?;
+            if json {
+                print_json(&rows);
+            } else {
+                print!(
+                    "{}",
+                    presets::render_list(&rows, project::Project::find(&base).is_some())
+                );
+            }
+            Ok(0)
+        }
+        Command::Explain(cli::ExplainArgs { entry, json }) => {
+            let all = entry.is_none();
+            match entry {
+                None => {
+                    let rows = presets::explain_all(&base, &env)?;
+                    if json {
+                        print_json(&presets::explain_json(&rows));
+                    } else {
+                        print!("{}", presets::render_explain_all(&rows));
+                    }
+                }
+                Some(q) => {
+                    let v = presets::explain_one(&base, &q, &env)?;
+                    if json {
+                        print_json(&v);
+                    } else {
+                        print!("{}", presets::render_verdict(&v));
+                        let entries: Vec<(&str, &str)> = v
+                            .because
+                            .iter()
+                            .map(|b| (b.list.as_str(), b.entry.as_str()))
+                            .collect();
+                        if let Some(note) = claude_settings::explain_note(&base, &entries) {
+                            print!("{note}");
+                        }
+                    }
+                }
+            }
+            if all && !json {
+                if let Some(note) = claude_settings::explain_note(&base, &[]) {
+                    print!("{note}");
+                }
+            }
+            Ok(0)
+        }
+        Command::Ci(cli::CiArgs { provider }) => cmd_ci(&base, provider),
+        Command::ClaudeSettings(cli::ClaudeSettingsArgs { dry_run }) => {
+            let o = claude_settings::write(&base, dry_run)?;
+            if dry_run {
+                print!("{}", o.contents);
+            }
+            eprint!("{}", claude_settings::render_outcome(&o));
+            Ok(0)
+        }
+        Command::Run(args) => cmd_run(&base, &env, args),
+        Command::Doctor(args) => cmd_doctor(&base, &env, args),
     }
+}
+
+fn cmd_ci(base: &Path, provider: cli::CiProvider) -> Result<u8, Error> {
+    let cli::CiProvider::Github(cli::CiGithubArgs {
+        prompt,
+        pull_request,
+        install,
+        output,
+        force,
+        dry_run,
+    }) = provider;
+    let o = ci::write_github(
+        base,
+        &ci::GithubOptions {
+            prompt,
+            pull_request,
+            install,
+            output,
+            force,
+            dry_run,
+        },
+    )?;
+    if dry_run {
+        print!("{}", o.contents);
+    }
+    eprint!("{}", ci::render_outcome(&o));
+    Ok(0)
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(v).expect("json"));
+}
+
+fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Result<u8, Error> {
+    let cli::ChangeArgs {
+        names,
+        dry_run,
+        json,
+    } = args;
+    let change = if add {
+        presets::add(base, &names, env, dry_run)?
+    } else {
+        presets::remove(base, &names, env, dry_run)?
+    };
+    if dry_run && !json {
+        for (file, bytes) in &change.written.contents {
+            println!("==> {} <==", file.display());
+            print!("{}", String::from_utf8_lossy(bytes));
+        }
+    }
+    if json {
+        print_json(&change);
+    } else {
+        eprint!(
+            "{}",
+            presets::render_change(&change, if add { "add" } else { "remove" })
+        );
+    }
+    Ok(0)
+}
+
+fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
+    let cli::RunArgs {
+        debug,
+        dry_run,
+        prompt,
+        srt,
+        command,
+    } = args;
+    let command = command
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                Error::Usage(format!(
+                    "argument {} of the command ({}) is not UTF-8; srt (a Node program) cannot pass it on exactly",
+                    i + 1,
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    launch::run(
+        base,
+        env,
+        &launch::RunOptions {
+            debug,
+            dry_run,
+            prompt,
+            srt,
+            command,
+        },
+    )
+}
+
+fn cmd_doctor(base: &Path, env: &Env, args: cli::DoctorArgs) -> Result<u8, Error> {
+    let cli::DoctorArgs { json, srt } = args;
+    doctor::doctor(base, env, &doctor::DoctorOptions { json, srt })
 }
 
 fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
@@ -71,13 +235,22 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         platform,
         no_justfile,
         no_agent,
+        no_project_hosts,
+        project_hosts,
     } = args;
     let opts = init::InitOptions {
         dry_run,
         allow_broken,
-        platforms: platform.platforms(),
+        platforms: platform.map(cli::PlatformArg::platforms),
         justfile: !no_justfile,
         agent: !no_agent,
+        project_hosts: if no_project_hosts {
+            Some(false)
+        } else if project_hosts {
+            Some(true)
+        } else {
+            None
+        },
     };
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![base.to_path_buf()]

@@ -24,6 +24,8 @@ pub fn compose(
         version: RECORD_VERSION,
         fragments,
         excluded,
+        no_project_hosts: old.no_project_hosts,
+        platforms: old.platforms.clone(),
         ..Record::default()
     };
 

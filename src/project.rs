@@ -276,3 +276,36 @@ pub fn counts(s: &Settings) -> BTreeMap<String, usize> {
         .map(|l| (l.key().to_string(), s.list(l).len()))
         .collect()
 }
+
+/// The `+`/`-` lines of a change, for summaries.
+pub fn render_changes(changes: &BTreeMap<String, ListChange>) -> String {
+    let mut out = String::new();
+    for (list, ch) in changes {
+        for (sign, items) in [("+", &ch.added), ("-", &ch.removed)] {
+            out.push_str(&change_lines(sign, list, items));
+        }
+    }
+    out
+}
+
+/// One line per changed entry; long path lists are cut (hosts are always listed in full,
+/// since they are what a reviewer checks first).
+fn change_lines(sign: &str, list: &str, items: &[String]) -> String {
+    const MAX_PATHS: usize = 5;
+    let cut = if list.starts_with("network.") || items.len() <= MAX_PATHS + 1 {
+        items.len()
+    } else {
+        MAX_PATHS
+    };
+    let mut out = String::new();
+    for item in &items[..cut] {
+        out.push_str(&format!("    {sign} {list} {item}\n"));
+    }
+    if cut < items.len() {
+        out.push_str(&format!(
+            "    {sign} {list}: {} more (`srt-gen explain` lists every entry)\n",
+            items.len() - cut
+        ));
+    }
+    out
+}

@@ -23,7 +23,7 @@ struct JustfileContext<'a> {
     skipped: Vec<&'a str>,
 }
 
-fn environment() -> Environment<'static> {
+pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_syntax(

@@ -61,6 +61,11 @@ pub enum Why {
     Detected,
     /// Named by the user with `srt-gen add`.
     Added,
+    /// Named by a file inside the repository (.npmrc, Cargo.lock, ...): chosen by
+    /// whoever wrote the repository.
+    Project,
+    /// Named by the user's own configuration (~/.config/pip/pip.conf, GOPROXY, ...).
+    Config,
 }
 
 /// What srt-gen wrote, so that `remove` can take exactly that out again, `explain` can say
@@ -80,6 +85,13 @@ pub struct Record {
     /// Detected fragments the user removed with `srt-gen remove`: detection skips them.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub excluded: BTreeSet<String>,
+    /// `init --no-project-hosts`: hosts named by files inside the repository stay out
+    /// until `init --project-hosts`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_project_hosts: bool,
+    /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub platforms: Vec<crate::env::Os>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

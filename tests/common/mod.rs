@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// A temporary home directory and project folder.
 pub struct Sandbox {
@@ -19,7 +20,11 @@ pub fn copy_fixture(src: &Path, dst: &Path) {
     for entry in std::fs::read_dir(src).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
-        let target = if name == "gitignore" { dst.join(".gitignore") } else { dst.join(&name) };
+        let target = if name == "gitignore" {
+            dst.join(".gitignore")
+        } else {
+            dst.join(&name)
+        };
         if entry.file_type().unwrap().is_dir() {
             copy_fixture(&entry.path(), &target);
         } else {
@@ -29,7 +34,10 @@ pub fn copy_fixture(src: &Path, dst: &Path) {
 }
 
 pub fn fixture_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+        .join(name)
 }
 
 impl Sandbox {
@@ -38,7 +46,11 @@ impl Sandbox {
         let root = tempfile::tempdir().unwrap();
         let project = root.path().join("project");
         std::fs::create_dir_all(&project).unwrap();
-        Sandbox { home: tempfile::tempdir().unwrap(), project, _root: root }
+        Sandbox {
+            home: tempfile::tempdir().unwrap(),
+            project,
+            _root: root,
+        }
     }
 
     /// A project holding a copy of `tests/fixtures/<name>`.
@@ -100,4 +112,103 @@ macro_rules! snap {
             insta::assert_snapshot!($name, $value);
         })
     };
+}
+
+/// The real srt for end-to-end checks: `SRT_GEN_SRT`, else `srt` on PATH (with bwrap on
+/// Linux). With `SRT_GEN_E2E=require` a missing one fails the test; otherwise the caller
+/// skips, and this says so loudly on stderr.
+pub fn srt(test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("SRT_GEN_SRT")
+        .map(PathBuf::from)
+        .filter(|p| p.is_file())
+        .or_else(|| which("srt"));
+    let bwrap_ok = !cfg!(target_os = "linux") || which("bwrap").is_some();
+    let require = std::env::var("SRT_GEN_E2E").is_ok_and(|v| v == "require");
+    match found {
+        Some(p) if bwrap_ok => Some(p),
+        _ => {
+            let why = "srt (SRT_GEN_SRT or PATH) or bwrap is missing";
+            if require {
+                panic!("{test}: SRT_GEN_E2E=require but {why}");
+            }
+            eprintln!("SKIPPED end-to-end part of {test}: {why} (set SRT_GEN_E2E=require to make this a failure)");
+            None
+        }
+    }
+}
+
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|c| c.is_file())
+}
+
+/// Asserts that the real srt accepts a settings file (`srt --settings F -- true` exits 0).
+pub fn assert_srt_accepts(srt: &Path, settings: &Path, cwd: &Path) {
+    let out = Command::new(srt)
+        .arg("--settings")
+        .arg(settings)
+        .args(["--", "true"])
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "srt refused {}: {}{}",
+        settings.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Live processes whose command line holds `needle`.
+pub fn processes_with(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if !e
+            .file_name()
+            .to_string_lossy()
+            .chars()
+            .all(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|x| x.1.trim_start().chars().next());
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) && state != Some('Z') {
+            out.push(cmdline);
+        }
+    }
+    out
+}
+
+/// Starts `srt-gen run` on a command that touches `started` then sleeps, sends `sig`
+/// once it has started, and returns its exit code.
+pub fn interrupt(mut c: Command, started: &Path, sig: i32) -> Option<i32> {
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !started.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "the command never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    status.code()
 }

@@ -1,0 +1,1 @@
+pub fn render(n: u64) -> String { itoa::Buffer::new().format(n).to_string() }

@@ -1,0 +1,394 @@
+//! `srt-gen doctor`: is this machine, and this project's policy, ready for `srt-gen run`?
+//! One line per check; each failing check says its fix.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use crate::catalog::List;
+use crate::env::{Env, Os};
+use crate::error::Error;
+use crate::launch::{self, WritePath};
+use crate::project::{Project, SETTINGS_FILE};
+
+#[derive(Debug, Clone, Default)]
+pub struct DoctorOptions {
+    pub json: bool,
+    pub srt: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// Worth knowing, not a failure.
+    Warn,
+    Fail,
+    /// Not applicable here (another platform, no project).
+    Skip,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        fix: None,
+    }
+}
+
+fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        status: Status::Fail,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+pub fn doctor(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Result<u8, Error> {
+    let checks = checks(cwd, env, opts);
+    if opts.json {
+        let ok = !checks.iter().any(|c| c.status == Status::Fail);
+        let v = serde_json::json!({ "ok": ok, "checks": checks });
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        print!("{}", render(&checks));
+    }
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    if failed > 0 {
+        return Err(Error::Findings(format!(
+            "{failed} check{} failed; the fix is under each",
+            if failed == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(0)
+}
+
+pub fn render(checks: &[Check]) -> String {
+    let mut s = String::new();
+    for c in checks {
+        let tag = match c.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+            Status::Skip => "skip",
+        };
+        s.push_str(&format!("{tag}  {:<11} {}\n", c.name, c.detail));
+        if let Some(fix) = &c.fix {
+            s.push_str(&format!("      {:<11} fix: {fix}\n", ""));
+        }
+    }
+    s
+}
+
+pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
+    let mut out = Vec::new();
+    let project = Project::find(cwd);
+    let os = Os::current();
+    out.push(match os {
+        Some(o) => check("platform", Status::Ok, o.name()),
+        None => fail(
+            "platform",
+            std::env::consts::OS,
+            "srt runs on Linux (bubblewrap) and macOS (sandbox-exec) only",
+        ),
+    });
+
+    let srt = launch::find_srt(
+        opts.srt.as_deref(),
+        env,
+        cwd,
+        project.as_ref().map(|p| p.root.as_path()),
+    );
+    out.push(match &srt {
+        Ok(s) => match first_line(&s.path, &["--version"]) {
+            Ok(v) => check(
+                "srt",
+                Status::Ok,
+                format!("{} (from {}), version {v}", s.path.display(), s.how),
+            ),
+            Err(e) => fail(
+                "srt",
+                format!("{} does not run: {e}", s.path.display()),
+                format!("reinstall it: `{}`", launch::INSTALL_SRT),
+            ),
+        },
+        Err(e) => fail(
+            "srt",
+            "not found",
+            e.to_string()
+                .split_once("; ")
+                .map_or(e.to_string(), |x| x.1.to_string()),
+        ),
+    });
+
+    out.push(node_check(env));
+
+    if env.os == Os::Linux {
+        let mut bwrap = None;
+        for (tool, package) in launch::LINUX_TOOLS {
+            out.push(match launch::which(tool, env) {
+                Some(p) => {
+                    if tool == "bwrap" {
+                        bwrap = Some(p.clone());
+                    }
+                    check(tool, Status::Ok, p.display().to_string())
+                }
+                None => fail(
+                    tool,
+                    "not found on PATH",
+                    format!("`sudo apt-get install -y {package}` (Debian, Ubuntu)"),
+                ),
+            });
+        }
+        out.push(match bwrap {
+            None => check("userns", Status::Skip, "needs bwrap"),
+            Some(b) => userns_check(&b),
+        });
+    }
+
+    match &project {
+        None => out.push(check(
+            "config",
+            Status::Skip,
+            format!(
+                "no {SETTINGS_FILE} in {} or above (run `srt-gen init` in a project)",
+                cwd.display()
+            ),
+        )),
+        Some(p) => match launch::check_config(&p.settings) {
+            Err(e) => out.push(fail(
+                "config",
+                e.to_string(),
+                format!(
+                    "edit {} (or run `srt-gen init` to rewrite srt-gen's entries)",
+                    p.settings.display()
+                ),
+            )),
+            Ok(settings) => {
+                out.push(check(
+                    "config",
+                    Status::Ok,
+                    format!("{} is valid", p.settings.display()),
+                ));
+                out.push(write_paths_check(p, &settings, env));
+                out.push(tmp_check(p, &settings, env));
+            }
+        },
+    }
+    out
+}
+
+fn node_check(env: &Env) -> Check {
+    let Some(node) = launch::which("node", env) else {
+        return fail(
+            "node",
+            "not found on PATH",
+            "install Node.js 22.12 or later (srt's own requirement; 20 has been seen to work) from nodejs.org or your package manager",
+        );
+    };
+    match first_line(&node, &["--version"]) {
+        Err(e) => fail(
+            "node",
+            format!("{} does not run: {e}", node.display()),
+            "reinstall Node.js",
+        ),
+        Ok(v) => {
+            let nums: Vec<u32> = v
+                .trim_start_matches('v')
+                .split('.')
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            let ver = (
+                nums.first().copied().unwrap_or(0),
+                nums.get(1).copied().unwrap_or(0),
+            );
+            if ver < (20, 0) {
+                fail(
+                    "node",
+                    format!("{v} is too old for srt"),
+                    "install Node.js 22.12 or later",
+                )
+            } else if ver < (22, 12) {
+                check(
+                    "node",
+                    Status::Warn,
+                    format!("{v}: srt asks for 22.12 or later; 20 has been seen to work"),
+                )
+            } else {
+                check("node", Status::Ok, v)
+            }
+        }
+    }
+}
+
+/// A real trial: bwrap with the namespaces srt asks for, running `true`.
+fn userns_check(bwrap: &Path) -> Check {
+    let out = Command::new(bwrap)
+        .args([
+            "--new-session",
+            "--die-with-parent",
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-net",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--",
+            "true",
+        ])
+        .stdin(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => check(
+            "userns",
+            Status::Ok,
+            "bwrap can create user, PID and network namespaces",
+        ),
+        Ok(o) => fail(
+            "userns",
+            format!(
+                "bwrap cannot create namespaces: {}",
+                String::from_utf8_lossy(&o.stderr).lines().next().unwrap_or("").trim()
+            ),
+            "allow unprivileged user namespaces (Ubuntu 23.10+: `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`; \
+             Debian: `sudo sysctl kernel.unprivileged_userns_clone=1`); in a container, give it the privilege or set \
+             `enableWeakerNestedSandbox` in the policy",
+        ),
+        Err(e) => fail(
+            "userns",
+            format!("cannot run {}: {e}", bwrap.display()),
+            "reinstall bubblewrap",
+        ),
+    }
+}
+
+fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &Env) -> Check {
+    let mut create = Vec::new();
+    let mut files = Vec::new();
+    let mut elsewhere = Vec::new();
+    let entries = settings.strings(List::AllowWrite);
+    for entry in &entries {
+        match launch::classify_write(entry, &p.root, env) {
+            WritePath::Present(_) => {}
+            WritePath::Create(_) => create.push(*entry),
+            WritePath::Skip {
+                path,
+                expected: true,
+                ..
+            } => files.push(format!("{entry} ({})", path.display())),
+            WritePath::Skip { path, .. } => elsewhere.push(path),
+        }
+    }
+    if !elsewhere.is_empty() {
+        let list: Vec<String> = elsewhere.iter().map(|p| p.display().to_string()).collect();
+        return fail(
+            "write-paths",
+            format!(
+                "absent, and srt-gen creates nothing there (srt skips them): {}",
+                list.join(", ")
+            ),
+            format!(
+                "create them (`mkdir -p {}`) or remove them from filesystem.allowWrite",
+                list.join(" ")
+            ),
+        );
+    }
+    let mut notes = Vec::new();
+    if !create.is_empty() {
+        notes.push(format!(
+            "absent, `srt-gen run` creates them: {}",
+            create.join(", ")
+        ));
+    }
+    if !files.is_empty() {
+        notes.push(format!(
+            "absent files, skipped by srt until they exist: {}",
+            files.join(", ")
+        ));
+    }
+    if notes.is_empty() {
+        check(
+            "write-paths",
+            Status::Ok,
+            format!("all {} present", entries.len()),
+        )
+    } else {
+        check("write-paths", Status::Warn, notes.join("; "))
+    }
+}
+
+fn tmp_check(p: &Project, settings: &crate::srt_config::Settings, env: &Env) -> Check {
+    let tmp = p.root.join(launch::TMP_DIR);
+    let covered = settings
+        .strings(List::AllowWrite)
+        .iter()
+        .any(|e| tmp.starts_with(env.absolute(e, &p.root)));
+    if !covered {
+        return fail(
+            "tmp",
+            format!(
+                "./{} (the sandbox's TMPDIR) is not writable under the policy",
+                launch::TMP_DIR
+            ),
+            format!(
+                "add \"./{}\" to filesystem.allowWrite in {}",
+                launch::TMP_DIR,
+                p.settings.display()
+            ),
+        );
+    }
+    if tmp.is_dir() {
+        check(
+            "tmp",
+            Status::Ok,
+            format!("{} (TMPDIR inside)", tmp.display()),
+        )
+    } else {
+        check(
+            "tmp",
+            Status::Warn,
+            format!("{} is absent; `srt-gen run` creates it", tmp.display()),
+        )
+    }
+}
+
+/// The first line a program prints (stdout, else stderr) when run with `args`.
+fn first_line(program: &Path, args: &[&str]) -> Result<String, String> {
+    let o = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = if o.stdout.is_empty() {
+        &o.stderr
+    } else {
+        &o.stdout
+    };
+    let line = String::from_utf8_lossy(text)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if o.status.success() {
+        Ok(line)
+    } else {
+        Err(format!("exit {}: {line}", o.status.code().unwrap_or(-1)))
+    }
+}
