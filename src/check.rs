@@ -616,6 +616,15 @@ fn risky_hosts() -> &'static [RiskyHost] {
     })
 }
 
+/// What a host is, when it is known to carry data out (object stores, CDNs, paste and
+/// raw-content hosts), with what projects usually need it for. `learn` uses this.
+pub fn exfiltration_risk(host: &str) -> Option<String> {
+    risky_hosts()
+        .iter()
+        .find(|r| overlaps(host, &r.host))
+        .map(|r| format!("{}; usually needed for {}", r.what, r.needed_for))
+}
+
 /// Whether two host patterns (`a.b.c` or `*.b.c`, ports ignored) share any host.
 pub fn overlaps(a: &str, b: &str) -> bool {
     let strip = |s: &str| {

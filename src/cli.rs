@@ -42,6 +42,9 @@ pub enum Command {
     Run(RunArgs),
     /// Check that this machine and the project's policy are ready for `srt-gen run`.
     Doctor(DoctorArgs),
+    /// Run a command under the policy and name what the sandbox refused, with the fragment
+    /// (or project-local entry) that would allow it.
+    Learn(LearnArgs),
     /// Write a CI workflow that runs the agent inside the sandbox.
     Ci(CiArgs),
     /// Write .srt.json's policy as the `sandbox` block of .claude/settings.json (Claude Code's own sandbox).
@@ -140,6 +143,9 @@ pub struct RunArgs {
     /// Print the preflight actions and the exact command line; run and create nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Run even when `srt-gen check` finds errors in the policy.
+    #[arg(long)]
+    pub force: bool,
     /// The agent's prompt, for the autonomous agent (when no command is given).
     #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
     pub prompt: Option<String>,
@@ -212,4 +218,29 @@ pub struct CheckArgs {
     /// Print the findings as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Apply the proposals (on a terminal, asking about each one).
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: apply every proposal without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// With --apply: also apply hosts known to carry data out (object stores, CDNs).
+    #[arg(long)]
+    pub allow_risky: bool,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// The agent's prompt, for the autonomous agent (when no command is given).
+    #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
+    pub prompt: Option<String>,
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    #[arg(long, value_name = "PATH")]
+    pub srt: Option<PathBuf>,
+    /// The command and its arguments (default: the agent, as `run` starts it).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }

@@ -85,6 +85,8 @@ const GRACE: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub debug: bool,
+    /// Run even when `srt-gen check` finds errors in the policy.
+    pub force: bool,
     pub dry_run: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
@@ -119,6 +121,27 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
     let settings = check_config(&project.settings)?;
+    let ctx = crate::check::LintContext::for_project(env, &project);
+    let findings = crate::check::check_file(&project.settings, &ctx)?;
+    let errors: Vec<_> = findings
+        .iter()
+        .filter(|f| f.severity == crate::check::Severity::Error)
+        .collect();
+    if !errors.is_empty() && !opts.force {
+        let mut msg = format!(
+            "{} has {} problem{} that make the sandbox weaker than it looks:",
+            project.settings.display(),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        for f in &errors {
+            msg.push_str(&format!("\n  {}: {} (fix: {})", f.key, f.message, f.fix));
+        }
+        msg.push_str(
+            "\nfix them (`srt-gen check` shows every finding), or pass --force to run anyway",
+        );
+        return Err(Error::Findings(msg));
+    }
     let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
@@ -739,6 +762,8 @@ pub struct Launch {
     pub marker: Option<PathBuf>,
     /// `srt-gen learn`: read srt's stderr, keep its debug lines, pass the rest on.
     pub observe: bool,
+    /// `srt-gen learn --json`: the command's stdout goes to stderr, leaving stdout for JSON.
+    pub stdout_to_stderr: bool,
 }
 
 /// What `srt-gen learn` reads off srt's stderr while the command runs.
@@ -786,6 +811,7 @@ impl Launch {
             env: vec![(TMPDIR_VAR.to_string(), pre.tmp.display().to_string())],
             marker,
             observe: false,
+            stdout_to_stderr: false,
         }
     }
 
@@ -987,7 +1013,7 @@ fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::JoinHandle<Ob
                 obs.debug.push(line);
             } else {
                 // Cargo names the path a line or two before "Read-only file system".
-                if names_refused_write(&line) {
+                if crate::learn::names_refused_write(&line) {
                     let mut context: Vec<String> = recent.iter().cloned().collect();
                     context.push(line.clone());
                     obs.refused_writes.push(context.join("\n"));
@@ -1022,6 +1048,14 @@ fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     }
     if launch.observe {
         cmd.stderr(std::process::Stdio::piped());
+    }
+    if launch.stdout_to_stderr {
+        use std::os::fd::AsFd;
+        let fd = io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::io("cannot duplicate stderr", e))?;
+        cmd.stdout(std::process::Stdio::from(fd));
     }
     let child = cmd.spawn().map_err(|e| {
         Error::Environment(format!(
@@ -1129,13 +1163,6 @@ fn descendants(pid: i32) -> Vec<i32> {
 #[cfg(not(target_os = "linux"))]
 fn descendants(_pid: i32) -> Vec<i32> {
     Vec::new()
-}
-
-/// Whether a line of the command's stderr says a write was refused.
-pub fn names_refused_write(line: &str) -> bool {
-    line.contains("Read-only file system")
-        || line.contains("EROFS")
-        || line.contains("is not writable by the current user")
 }
 
 #[cfg(test)]

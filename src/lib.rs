@@ -14,6 +14,7 @@ pub mod error;
 pub mod hosts;
 pub mod init;
 pub mod launch;
+pub mod learn;
 pub mod policy;
 pub mod presets;
 pub mod project;
@@ -125,6 +126,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Run(args) => cmd_run(&base, &env, args),
         Command::Doctor(args) => cmd_doctor(&base, &env, args),
+        Command::Learn(args) => cmd_learn(&base, &env, args),
     }
 }
 
@@ -190,12 +192,30 @@ fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Resul
 fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
     let cli::RunArgs {
         debug,
+        force,
         dry_run,
         prompt,
         srt,
         command,
     } = args;
-    let command = command
+    let command = utf8_args(command)?;
+    launch::run(
+        base,
+        env,
+        &launch::RunOptions {
+            debug,
+            force,
+            dry_run,
+            prompt,
+            srt,
+            command,
+        },
+    )
+}
+
+/// The command's arguments as UTF-8: srt, a Node program, cannot pass other bytes on exactly.
+fn utf8_args(command: Vec<std::ffi::OsString>) -> Result<Vec<String>, Error> {
+    command
         .into_iter()
         .enumerate()
         .map(|(i, a)| {
@@ -207,18 +227,41 @@ fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
                 ))
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    launch::run(
-        base,
-        env,
-        &launch::RunOptions {
-            debug,
-            dry_run,
+        .collect()
+}
+
+fn cmd_learn(base: &Path, env: &Env, args: cli::LearnArgs) -> Result<u8, Error> {
+    let cli::LearnArgs {
+        apply,
+        yes,
+        allow_risky,
+        json,
+        prompt,
+        srt,
+        command,
+    } = args;
+    let command = utf8_args(command)?;
+    let opts = learn::LearnOptions {
+        apply,
+        yes,
+        allow_risky,
+        json,
+        run: launch::RunOptions {
+            debug: true,
+            force: false,
+            dry_run: false,
             prompt,
             srt,
             command,
         },
-    )
+    };
+    let (code, report) = learn::learn(base, env, &opts)?;
+    if json {
+        print_json(&report);
+    } else {
+        eprint!("{}", learn::render(&report, apply));
+    }
+    Ok(code)
 }
 
 fn cmd_doctor(base: &Path, env: &Env, args: cli::DoctorArgs) -> Result<u8, Error> {

@@ -67,6 +67,18 @@ fn has_recipes(project: &Project) -> bool {
 }
 
 pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<Change, Error> {
+    add_refreshing(start, names, env, dry_run, &[])
+}
+
+/// `add`, and for the names in `refresh` that are already active as added, their entries
+/// are read from the catalog again (`learn` grows the project's `learned` fragment).
+pub fn add_refreshing(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+) -> Result<Change, Error> {
     let (project, catalog, old, base, initialised, mut warnings) = match Project::find(start) {
         Some(project) => {
             let catalog = Catalog::load(&project.root, env)?;
@@ -116,7 +128,11 @@ pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<C
         if let Some(w) = &frag.warning {
             cautions.push(format!("{}: {w}", frag.name));
         }
-        if let Some(rec) = fragments.get(&frag.name) {
+        let refreshing = refresh.contains(&frag.name.as_str())
+            && fragments
+                .get(&frag.name)
+                .is_some_and(|r| r.why == Why::Added);
+        if let Some(rec) = fragments.get(&frag.name).filter(|_| !refreshing) {
             unchanged.push(format!(
                 "{} is already active ({})",
                 frag.name,
@@ -135,6 +151,9 @@ pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<C
         changed.push(frag.name.clone());
     }
     let new = crate::policy::compose(Some(&base), fragments, excluded);
+    // The same rule as init: never write a config with an error in what srt-gen generated.
+    let ctx = crate::check::LintContext::for_project(env, &project);
+    warnings.extend(crate::check::gate_generated(&new, &ctx)?);
     let justfile = initialised || has_recipes(&project);
     let mut written = project::write(
         &project,
@@ -199,14 +218,17 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
         }
     }
     let new = crate::policy::compose(Some(&old), fragments, excluded);
+    let ctx = crate::check::LintContext::for_project(env, &project);
+    let gate_warnings = crate::check::gate_generated(&new, &ctx)?;
     let justfile = has_recipes(&project);
-    let written = project::write(
+    let mut written = project::write(
         &project,
         Some(&old),
         &new,
         &catalog,
         WriteOptions { dry_run, justfile },
     )?;
+    written.warnings.extend(gate_warnings);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,

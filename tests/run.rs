@@ -42,7 +42,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "filesystem": {
     "denyRead": ["~/.ssh"],
     "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
-    "denyWrite": ["./.srt.json", "./justfile"]
+    "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments"]
   }
 }
 "#,
@@ -314,6 +314,30 @@ fn a_bad_config_is_refused_before_srt_starts() {
     assert!(s
         .clean(&out.stderr)
         .contains("filesystem.denyRead is missing"));
+}
+
+#[test]
+fn a_policy_with_lint_errors_runs_only_with_force() {
+    let (s, bin) = project(FAKE_SRT, &TOOLS);
+    let weak = s
+        .read(".srt.json")
+        .replace(r#""~/.cargo/registry","#, r#""~/.cargo/registry", "~","#);
+    s.write(".srt.json", &weak);
+    let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = s.clean(&out.stderr);
+    assert!(
+        err.contains("problem that make the sandbox weaker than it looks"),
+        "{err}"
+    );
+    assert!(err.contains("filesystem.allowWrite[3]"), "{err}");
+    assert!(err.contains("pass --force to run anyway"), "{err}");
+    assert!(!s.home().join("srt-args").exists(), "srt must not start");
+    let out = cmd(&s, &bin)
+        .args(["run", "--force", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
 }
 
 #[test]

@@ -1,0 +1,503 @@
+//! `srt-gen learn`: run a command under the project's policy with srt's debug log read
+//! (never shown to the command's own stderr), collect what the sandbox refused, and map
+//! each refusal to the catalog fragment that explains it, or to a project-local entry.
+//!
+//! Where refusals come from (SRT-NOTES.md, "Finding out what was blocked"): srt names a
+//! refused host only in its debug log (`No matching rule, denying: host:port`, `Denied by
+//! config rule: host:port`). On Linux srt reports no refused write at all; the command's
+//! own errors do (`Read-only file system` with the path, pip's "is not writable"), so
+//! those lines are read, and a write is proposed only where such a line names its path.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::env::Env;
+use crate::error::Error;
+use crate::launch::{self, Outcome, RunOptions};
+use crate::project::Project;
+
+/// The project fragment `learn --apply` writes entries that no catalog fragment has into.
+pub const LEARNED: &str = "learned";
+
+#[derive(Debug, Clone, Default)]
+pub struct LearnOptions {
+    pub apply: bool,
+    pub yes: bool,
+    pub allow_risky: bool,
+    pub json: bool,
+    pub run: RunOptions,
+}
+
+/// One refused host or write, and what to do about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    /// `host` or `write`.
+    pub kind: &'static str,
+    /// The host (`example.com`, or `example.com:8443` off the usual ports) or the path.
+    pub value: String,
+    pub attempts: usize,
+    /// The command that was running (srt's log does not say which child process tried).
+    pub command: String,
+    pub proposal: Proposal,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+pub enum Proposal {
+    /// `srt-gen add NAME`.
+    Add {
+        fragment: String,
+        description: String,
+    },
+    /// An entry in the project's `learned` fragment: no catalog fragment has it.
+    ProjectLocal { list: String, entry: String },
+    /// The policy denies it on purpose; never applied.
+    Denied { by: String },
+    /// Known to carry data out (exfiltration risk); applied only with --allow-risky.
+    Risky { why: String, then: Box<Proposal> },
+    /// Nothing sensible to add (e.g. a write under / or the whole home).
+    Nothing { why: String },
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub command: String,
+    /// The command's exit status (or 128+N for a signal).
+    pub exit: u8,
+    pub items: Vec<Item>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub applied: Vec<String>,
+}
+
+/// Whether a line of the command's stderr says a write was refused.
+pub fn names_refused_write(line: &str) -> bool {
+    line.contains("Read-only file system")
+        || line.contains("EROFS")
+        || line.contains("is not writable by the current user")
+}
+
+/// Absolute paths named in lines that report a refused write.
+pub fn refused_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in text.split(|c: char| c.is_whitespace() || "'\"`‘’,;()[]".contains(c)) {
+        let w = word.trim_end_matches([':', '.']);
+        if w.starts_with('/') && w.len() > 1 && !w.starts_with("//") && !out.iter().any(|o| o == w)
+        {
+            out.push(w.to_string());
+        }
+    }
+    out
+}
+
+/// `host:port` from srt's debug lines, with counts, in first-seen order.
+pub fn refused_hosts(debug: &[String]) -> Vec<(String, usize, bool)> {
+    let mut seen: Vec<(String, usize, bool)> = Vec::new();
+    for line in debug {
+        let (rest, by_rule) = if let Some(i) = line.find("No matching rule, denying: ") {
+            (&line[i + "No matching rule, denying: ".len()..], false)
+        } else if let Some(i) = line.find("Denied by config rule: ") {
+            (&line[i + "Denied by config rule: ".len()..], true)
+        } else {
+            continue;
+        };
+        let target = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if target.is_empty() {
+            continue;
+        }
+        match seen.iter_mut().find(|(t, _, _)| *t == target) {
+            Some(e) => e.1 += 1,
+            None => seen.push((target, 1, by_rule)),
+        }
+    }
+    seen
+}
+
+/// `example.com:443` → `example.com`; other ports stay, as srt enforces them.
+fn host_entry(target: &str) -> String {
+    match target.rsplit_once(':') {
+        Some((h, "443" | "80")) => h.to_string(),
+        _ => target.to_string(),
+    }
+}
+
+pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report), Error> {
+    let mut run = opts.run.clone();
+    run.debug = true;
+    run.dry_run = false;
+    let mut prepared = launch::prepare(cwd, env, &run)?;
+    prepared.launch.observe = true;
+    prepared.launch.stdout_to_stderr = opts.json;
+    for line in prepared.pre.apply()? {
+        eprintln!("srt-gen learn: {line}");
+    }
+    let command = if run.command.is_empty() {
+        "the agent".to_string()
+    } else {
+        run.command
+            .iter()
+            .map(|a| crate::render::shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (outcome, observed) = prepared.launch.spawn_observed()?;
+    let exit = match outcome {
+        Outcome::Exited(c) => c,
+        Outcome::Signalled(sig) => 128u8.saturating_add(sig as u8),
+        Outcome::SrtFailed(code) => {
+            return Err(Error::Environment(format!(
+                "srt did not start the command (srt exited {code}); `srt-gen doctor` checks this machine"
+            )))
+        }
+    };
+
+    let project = &prepared.project;
+    let catalog = Catalog::load(&project.root, env)?;
+    let detection = crate::detect::detect(&project.root, &catalog);
+    let settings = &prepared.settings;
+    let mut items = Vec::new();
+    for (target, attempts, by_rule) in refused_hosts(&observed.debug) {
+        let host = host_entry(&target);
+        let bare = host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(h, _)| h)
+            .to_string();
+        let denied_by = settings
+            .strings(List::DeniedDomains)
+            .into_iter()
+            .find(|p| crate::hosts::matches(p, &bare))
+            .map(str::to_string);
+        let proposal = if let Some(by) = denied_by.filter(|_| by_rule) {
+            Proposal::Denied {
+                by: format!("network.deniedDomains {by}"),
+            }
+        } else {
+            let base = match best_fragment(&catalog, env, &detection, |r| {
+                r.list == List::AllowedDomains && crate::hosts::matches(&r.value, &bare)
+            }) {
+                Some(f) => Proposal::Add {
+                    fragment: f.name.clone(),
+                    description: f.description.clone(),
+                },
+                None => Proposal::ProjectLocal {
+                    list: List::AllowedDomains.key().into(),
+                    entry: host.clone(),
+                },
+            };
+            match crate::check::exfiltration_risk(&bare) {
+                Some(why) => Proposal::Risky {
+                    why,
+                    then: Box::new(base),
+                },
+                None => base,
+            }
+        };
+        items.push(Item {
+            kind: "host",
+            value: host,
+            attempts,
+            command: command.clone(),
+            proposal,
+        });
+    }
+    let mut writes: BTreeMap<String, usize> = BTreeMap::new();
+    for text in &observed.refused_writes {
+        for p in refused_paths(text) {
+            *writes.entry(p).or_default() += 1;
+        }
+    }
+    for (path, attempts) in writes {
+        let abs = PathBuf::from(&path);
+        let proposal = match best_fragment(&catalog, env, &detection, |r| {
+            r.list == List::AllowWrite && abs.starts_with(env.absolute(&r.value, &project.root))
+        }) {
+            Some(f) => Proposal::Add {
+                fragment: f.name.clone(),
+                description: f.description.clone(),
+            },
+            None => local_write(&abs, env),
+        };
+        items.push(Item {
+            kind: "write",
+            value: env.tilde(&abs),
+            attempts,
+            command: command.clone(),
+            proposal,
+        });
+    }
+
+    let mut report = Report {
+        command,
+        exit,
+        items,
+        applied: Vec::new(),
+    };
+    if opts.apply {
+        report.applied = apply(project, env, &report.items, opts)?;
+    }
+    Ok((0, report))
+}
+
+/// Among the fragments that would allow it, the one the project's files point at (its
+/// markers are present), else the smallest.
+fn best_fragment<'a>(
+    catalog: &'a Catalog,
+    env: &Env,
+    detection: &crate::detect::Detection,
+    pred: impl Fn(&crate::catalog::Resolved) -> bool,
+) -> Option<&'a Fragment> {
+    catalog
+        .fragments
+        .iter()
+        .filter(|f| f.kind != Kind::Base && f.name != LEARNED)
+        .filter_map(|f| {
+            let entries = f.resolve(env, &[env.os]);
+            entries.iter().any(&pred).then_some((f, entries.len()))
+        })
+        .min_by_key(|(f, n)| (!detection.found.contains_key(&f.name), *n, f.name.clone()))
+        .map(|(f, _)| f)
+}
+
+/// The folder the command named (its cache folder, say), or the folder of a file it
+/// named; never the home, a top-level folder, or a folder above the home.
+fn local_write(abs: &Path, env: &Env) -> Proposal {
+    let mut candidate = abs.to_path_buf();
+    if candidate.exists() && !candidate.is_dir() {
+        candidate.pop();
+    }
+    let depth = candidate.components().count();
+    if candidate == env.home || depth <= 2 || env.home.starts_with(&candidate) {
+        return Proposal::Nothing {
+            why: format!("{} is too wide to make writable", env.tilde(&candidate)),
+        };
+    }
+    Proposal::ProjectLocal {
+        list: List::AllowWrite.key().into(),
+        entry: env.tilde(&candidate),
+    }
+}
+
+fn apply(
+    project: &Project,
+    env: &Env,
+    items: &[Item],
+    opts: &LearnOptions,
+) -> Result<Vec<String>, Error> {
+    let ask = !opts.yes && std::io::stdin().is_terminal();
+    let mut adds: Vec<String> = Vec::new();
+    let mut local: Vec<(String, String, String)> = Vec::new();
+    let mut applied = Vec::new();
+    for item in items {
+        let p = match &item.proposal {
+            Proposal::Risky { then, .. } if opts.allow_risky => then.as_ref(),
+            Proposal::Risky { .. } | Proposal::Denied { .. } | Proposal::Nothing { .. } => continue,
+            p => p,
+        };
+        if ask && !confirm(&format!("{}: {}?", item.value, describe(p)))? {
+            continue;
+        }
+        match p {
+            Proposal::Add { fragment, .. } if !adds.contains(fragment) => {
+                adds.push(fragment.clone())
+            }
+            Proposal::ProjectLocal { list, entry } => {
+                let source = format!(
+                    "srt-gen learn: refused {} time(s) while running `{}`",
+                    item.attempts, item.command
+                );
+                local.push((list.clone(), entry.clone(), source));
+            }
+            _ => {}
+        }
+    }
+    if !local.is_empty() {
+        write_learned(project, &local)?;
+        applied.extend(
+            local
+                .iter()
+                .map(|(l, e, _)| format!("{l} {e} (fragment `{LEARNED}`)")),
+        );
+        if !adds.contains(&LEARNED.to_string()) {
+            adds.push(LEARNED.into());
+        }
+    }
+    if !adds.is_empty() {
+        let change = crate::presets::add_refreshing(&project.root, &adds, env, false, &[LEARNED])?;
+        eprint!("{}", crate::presets::render_change(&change, "add"));
+        applied.extend(
+            adds.iter()
+                .filter(|a| *a != LEARNED)
+                .map(|a| format!("srt-gen add {a}")),
+        );
+    }
+    Ok(applied)
+}
+
+fn confirm(question: &str) -> Result<bool, Error> {
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::io("cannot read the answer", e))?;
+    Ok(matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+fn describe(p: &Proposal) -> String {
+    match p {
+        Proposal::Add {
+            fragment,
+            description,
+        } => format!("`srt-gen add {fragment}` ({description})"),
+        Proposal::ProjectLocal { list, entry } => {
+            format!("project-local: {entry} in {list} (no catalog fragment has it)")
+        }
+        Proposal::Denied { by } => format!("denied on purpose by {by}; not proposed"),
+        Proposal::Risky { why, then } => {
+            format!(
+                "exfiltration risk ({why}); {} only with --allow-risky",
+                describe(then)
+            )
+        }
+        Proposal::Nothing { why } => format!("nothing to add: {why}"),
+    }
+}
+
+/// Merges entries into `.srt-gen/fragments/learned.toml` (a project fragment in the
+/// catalog's own format), keeping what an earlier learn wrote.
+fn write_learned(project: &Project, new: &[(String, String, String)]) -> Result<(), Error> {
+    let path = project
+        .root
+        .join(".srt-gen/fragments")
+        .join(format!("{LEARNED}.toml"));
+    let mut hosts: BTreeMap<String, String> = BTreeMap::new();
+    let mut writes: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(bytes) = crate::write::read_regular(&path)? {
+        let text = String::from_utf8_lossy(&bytes);
+        let old = crate::catalog::parse_fragment(&text, &path.display().to_string())?;
+        hosts.extend(old.hosts.into_iter().map(|h| (h.host, h.source)));
+        writes.extend(
+            old.write
+                .into_iter()
+                .filter_map(|w| w.path.map(|p| (p, w.source))),
+        );
+    }
+    for (list, entry, source) in new {
+        let map = if list == List::AllowedDomains.key() {
+            &mut hosts
+        } else {
+            &mut writes
+        };
+        map.entry(entry.clone()).or_insert_with(|| source.clone());
+    }
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut text = String::from(
+        "# Written by `srt-gen learn --apply`: what the sandbox refused that no catalog fragment\n\
+         # covers. Edit freely; `srt-gen remove learned` takes all of it out of .srt.json.\n",
+    );
+    text.push_str(&format!("name = {}\nkind = \"preset\"\n", q(LEARNED)));
+    text.push_str(
+        "description = \"Entries srt-gen learn found that no catalog fragment covers\"\n",
+    );
+    for (host, source) in &hosts {
+        text.push_str(&format!(
+            "\n[[hosts]]\nhost = {}\nsource = {}\n",
+            q(host),
+            q(source)
+        ));
+    }
+    for (p, source) in &writes {
+        text.push_str(&format!(
+            "\n[[write]]\npath = {}\nsource = {}\n",
+            q(p),
+            q(source)
+        ));
+    }
+    // The result must be a valid fragment before it is written.
+    crate::catalog::parse_fragment(&text, &path.display().to_string())?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    crate::write::write_atomic(&path, text.as_bytes())?;
+    Ok(())
+}
+
+pub fn render(report: &Report, apply: bool) -> String {
+    let mut out = format!(
+        "srt-gen learn: `{}` exited {}\n",
+        report.command, report.exit
+    );
+    if report.items.is_empty() {
+        out.push_str("  the sandbox refused nothing that srt or the command reported\n");
+        return out;
+    }
+    for item in &report.items {
+        out.push_str(&format!(
+            "  {} {} (refused {}×): {}\n",
+            item.kind,
+            item.value,
+            item.attempts,
+            describe(&item.proposal)
+        ));
+    }
+    if !apply {
+        out.push_str(
+            "  nothing was changed; `srt-gen learn --apply -- <command>` applies the proposals\n",
+        );
+    }
+    for a in &report.applied {
+        out.push_str(&format!("  applied: {a}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_from_debug_lines() {
+        let debug = vec![
+            "[SandboxDebug] No matching rule, denying: pypi.org:443".to_string(),
+            "[SandboxDebug] Connection blocked to pypi.org:443".to_string(),
+            "[SandboxDebug] No matching rule, denying: pypi.org:443".to_string(),
+            "[SandboxDebug] Denied by config rule: evil.example:8443".to_string(),
+        ];
+        assert_eq!(
+            refused_hosts(&debug),
+            vec![
+                ("pypi.org:443".to_string(), 2, false),
+                ("evil.example:8443".to_string(), 1, true)
+            ]
+        );
+        assert_eq!(host_entry("pypi.org:443"), "pypi.org");
+        assert_eq!(host_entry("evil.example:8443"), "evil.example:8443");
+    }
+
+    #[test]
+    fn paths_from_error_lines() {
+        assert_eq!(
+            refused_paths(
+                "npm error code EROFS\nnpm error syscall mkdir\nnpm error path /root/.npm/_cacache"
+            ),
+            vec!["/root/.npm/_cacache"]
+        );
+        assert_eq!(
+            refused_paths("error: failed to create directory `/h/.cargo/registry/cache/x`\n\nCaused by:\n  Read-only file system (os error 30)"),
+            vec!["/h/.cargo/registry/cache/x"]
+        );
+        assert_eq!(
+            refused_paths("WARNING: The directory '/h/.cache/pip' or its parent directory is not owned or is not writable by the current user."),
+            vec!["/h/.cache/pip"]
+        );
+    }
+}
