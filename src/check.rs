@@ -1233,10 +1233,7 @@ pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Er
         file: path.display().to_string(),
         line: 0,
         column: 0,
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
+        message: crate::error::not_utf8(&e),
     })?;
     check_text(&text, path, ctx)
 }

@@ -368,10 +368,7 @@ fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Parsed, Check
     let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
         line: 0,
         column: 0,
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ),
+        message: crate::error::not_utf8(&e),
     })?;
     let mut parsed = Parsed::default();
     match parse_text(kind, &text).map_err(|(line, column, message)| Check::Broken {

@@ -83,3 +83,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, col)
 }
+
+/// The message for bytes that are not UTF-8, with where the first bad byte is.
+pub fn not_utf8(e: &std::string::FromUtf8Error) -> String {
+    format!(
+        "not UTF-8 text (invalid byte at offset {})",
+        e.utf8_error().valid_up_to()
+    )
+}

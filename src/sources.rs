@@ -107,25 +107,30 @@ pub fn host_of(url: &str) -> Option<String> {
 
 /// `git+ssh://git@h/o/r.git` or `git@h:o/r.git` → the HTTPS spelling; `None` if not SSH.
 pub fn ssh_to_https(url: &str) -> Option<String> {
-    let (prefix, rest) = if let Some(r) = url.strip_prefix("git+ssh://") {
-        ("git+https://", r)
-    } else if let Some(r) = url.strip_prefix("ssh://") {
-        ("https://", r)
-    } else if let Some((user, r)) = url.split_once('@').filter(|(u, r)| {
-        !u.contains('/')
-            && !u.contains(':')
-            && r.contains(':')
-            && !r.contains("://")
-            && !url.contains("://")
-    }) {
-        let _ = user;
-        let (host, path) = r.split_once(':')?;
-        return Some(format!("https://{host}/{path}"));
-    } else {
+    if let Some(rest) = url.strip_prefix("git+ssh://") {
+        return Some(format!("git+https://{}", without_user(rest)));
+    }
+    if let Some(rest) = url.strip_prefix("ssh://") {
+        return Some(format!("https://{}", without_user(rest)));
+    }
+    // scp-like `user@host:path`: no scheme, a user without `/` or `:`.
+    if url.contains("://") {
         return None;
-    };
-    let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
-    Some(format!("{prefix}{rest}"))
+    }
+    let (user, rest) = url.split_once('@')?;
+    if user.contains(['/', ':']) {
+        return None;
+    }
+    let (host, path) = rest.split_once(':')?;
+    Some(format!("https://{host}/{path}"))
+}
+
+fn without_user(rest: &str) -> &str {
+    let end = rest.find('/').unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(i) => &rest[i + 1..],
+        None => rest,
+    }
 }
 
 /// Reads every source of hosts for a project whose detection is given.

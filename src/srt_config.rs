@@ -206,10 +206,7 @@ impl Settings {
                     file: path.display().to_string(),
                     line: 0,
                     column: 0,
-                    message: format!(
-                        "not UTF-8 text (invalid byte at offset {})",
-                        e.utf8_error().valid_up_to()
-                    ),
+                    message: crate::error::not_utf8(&e),
                 })?;
                 Settings::parse(&text, path).map(Some)
             }
