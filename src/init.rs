@@ -49,6 +49,9 @@ pub struct InitSummary {
     /// Sources left out (`--no-project-hosts`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<crate::sources::Found>,
+    /// The catalog's cautions for active fragments that widen the sandbox a lot.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<String>,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -191,6 +194,15 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     )?;
     written.warnings.extend(warnings);
     let record = new.record.clone().unwrap_or_default();
+    let cautions = record
+        .fragments
+        .keys()
+        .filter_map(|n| {
+            catalog
+                .get(n)
+                .and_then(|f| f.warning.as_ref().map(|w| format!("{n}: {w}")))
+        })
+        .collect();
     Ok(InitSummary {
         project: project.root.display().to_string(),
         dry_run: opts.dry_run,
@@ -211,6 +223,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         broken: detection.broken,
         sources,
         left_out,
+        cautions,
     })
 }
 
@@ -369,6 +382,9 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
             "  {name}: {} (recipes `ai`, `ai-auto`)\n",
             describe(o)
         ));
+    }
+    for c in &s.cautions {
+        out.push_str(&format!("  caution: {c}\n"));
     }
     for w in &s.written.warnings {
         out.push_str(&format!("  warning: {w}\n"));

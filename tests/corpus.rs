@@ -650,15 +650,26 @@ fn as_nobody(s: &Sandbox, args: &[&str]) -> Option<Output> {
     for p in [s.home(), s.project.parent().unwrap()] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let mut c = Command::new(setpriv);
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&bin)
-        .args(args)
-        .current_dir(&s.project)
-        .env_clear()
-        .env("HOME", s.home())
-        .env("PATH", "/usr/bin:/bin");
-    Some(run_limited(c))
+    // A binary just copied can be "busy" for a moment: another test thread's fork may
+    // still hold the copy's write descriptor until that child execs. Try again then.
+    for _ in 0..20 {
+        let mut c = Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin)
+            .args(args)
+            .current_dir(&s.project)
+            .env_clear()
+            .env("HOME", s.home())
+            .env("PATH", "/usr/bin:/bin");
+        let out = run_limited(c);
+        if !(out.status.code() == Some(126)
+            && String::from_utf8_lossy(&out.stderr).contains("Text file busy"))
+        {
+            return Some(out);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{} stayed busy", bin.display());
 }
 
 #[test]
