@@ -321,3 +321,36 @@ fn run_gives_the_agent_exactly_the_active_mcp_servers() {
     ok(&s.run(&["remove", "playwright"]));
     assert!(!dry(&s).contains("playwright"));
 }
+
+#[test]
+fn the_users_own_fragments_work_by_name() {
+    let s = Sandbox::fixture("go-module");
+    let dir = s.home().join(".config/srt-gen/fragments");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("corp-proxy.toml"),
+        "name = \"corp-proxy\"\nkind = \"preset\"\ndescription = \"Our module proxy\"\n\n[[hosts]]\nhost = \"goproxy.corp.example\"\nsource = \"IT wiki\"\n",
+    )
+    .unwrap();
+    ok(&s.run(&["init"]));
+    let out = s.run(&["list"]);
+    assert!(s.clean(&out.stdout).contains("corp-proxy"));
+    ok(&s.run(&["add", "corp-proxy"]));
+    let v = json(&s.read(".srt.json"));
+    assert!(v["network"]["allowedDomains"]
+        .as_array()
+        .unwrap()
+        .contains(&"goproxy.corp.example".into()));
+    let out = s.run(&["list", "--json"]);
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "corp-proxy")
+        .unwrap();
+    assert!(row["origin"]
+        .as_str()
+        .unwrap()
+        .ends_with(".config/srt-gen/fragments/corp-proxy.toml"));
+}
