@@ -842,26 +842,7 @@ const TOOL_BINS: &[(&str, &str, &str, bool)] = &[
 
 /// A spelled path as srt resolves it, with symlinks in its existing part resolved.
 fn resolve(spelled: &str, ctx: &LintContext<'_>) -> PathBuf {
-    let p = ctx.env.absolute(spelled, &ctx.project);
-    let p = normalize(&p);
-    let mut existing = p.clone();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(canon) = existing.canonicalize() {
-            let mut out = canon;
-            for part in rest.iter().rev() {
-                out.push(part);
-            }
-            return out;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => return p,
-        }
-    }
+    crate::env::resolve_symlinks(&normalize(&ctx.env.absolute(spelled, &ctx.project)))
 }
 
 /// `a/./b/../c` → `a/c`, lexically.
@@ -1250,15 +1231,7 @@ pub fn check_text(text: &str, path: &Path, ctx: &LintContext<'_>) -> Result<Vec<
                 .into(),
         });
     }
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-        file,
-        line: e.line(),
-        column: e.column(),
-        message: format!(
-            "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
-            crate::detect::strip_position(&e.to_string())
-        ),
-    })?;
+    let value = crate::srt_config::parse_json(text, &file)?;
     let mut findings = lint(&value, ctx);
     locate(&mut findings, text);
     // In file order, as a reader goes through the file.

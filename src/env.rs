@@ -147,7 +147,7 @@ impl Env {
 
 /// srt skips a write path that is a symlink pointing elsewhere, so emit where it leads:
 /// the longest existing prefix is canonicalized and the rest appended.
-fn resolve_symlinks(p: &Path) -> PathBuf {
+pub fn resolve_symlinks(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest = Vec::new();
     loop {

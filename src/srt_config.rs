@@ -155,15 +155,7 @@ impl Settings {
                             .into(),
                 })
             })?;
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::Parse {
-            file: file_s.clone(),
-            line: e.line(),
-            column: e.column(),
-            message: format!(
-                "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
-                crate::detect::strip_position(&e.to_string())
-            ),
-        })?;
+        let value = parse_json(text, &file_s)?;
         let shape = |key: &str, message: String| Error::Parse {
             file: file_s.clone(),
             line: key_line(text, key),
@@ -212,6 +204,19 @@ impl Settings {
             }
         }
     }
+}
+
+/// Parses a settings file's JSON; the error names the file, line and column.
+pub fn parse_json(text: &str, file: &str) -> Result<Value, Error> {
+    serde_json::from_str(text).map_err(|e| Error::Parse {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message: format!(
+            "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
+            crate::detect::strip_position(&e.to_string())
+        ),
+    })
 }
 
 /// The text of a list entry: a string, or the path of a literal path object.
