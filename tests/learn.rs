@@ -175,6 +175,30 @@ fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
     );
     assert!(!s.read(".srt.json").contains("storage.googleapis.com"));
 
+    // A host the policy denies on purpose is named as such and never proposed.
+    let mut v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    v["network"]["deniedDomains"] = serde_json::json!(["tracker.example.net"]);
+    s.write(".srt.json", &serde_json::to_string_pretty(&v).unwrap());
+    let report = p.learn_json(&[
+        "--apply",
+        "--yes",
+        "--",
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "https://tracker.example.net/",
+    ]);
+    assert_eq!(
+        report["items"][0]["proposal"]["action"], "denied",
+        "{report:#}"
+    );
+    assert_eq!(
+        report["items"][0]["proposal"]["by"],
+        "network.deniedDomains tracker.example.net"
+    );
+    assert!(report.get("applied").is_none());
+
     let mut apply = vec!["--apply", "--yes"];
     apply.extend_from_slice(&[
         "--",
