@@ -1204,17 +1204,11 @@ fn check_platform(top: &Map<String, Value>, ctx: &LintContext<'_>, out: &mut Vec
 /// Reads and lints a settings file. Unreadable or unparseable files are `Error::Parse` or
 /// `Error::Refused` (naming file:line:col); findings come back with their lines filled in.
 pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Error> {
-    let bytes = crate::write::read_regular(path)?.ok_or_else(|| {
+    let text = crate::srt_config::read_text(path)?.ok_or_else(|| {
         Error::Usage(format!(
             "{} does not exist; `srt-gen init` writes one",
             path.display()
         ))
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
-        file: path.display().to_string(),
-        line: 0,
-        column: 0,
-        message: crate::error::not_utf8(&e),
     })?;
     check_text(&text, path, ctx)
 }

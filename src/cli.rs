@@ -146,15 +146,8 @@ pub struct RunArgs {
     /// Run even when `srt-gen check` finds errors in the policy.
     #[arg(long)]
     pub force: bool,
-    /// The agent's prompt, for the autonomous agent (when no command is given).
-    #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
-    pub prompt: Option<String>,
-    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
-    #[arg(long, value_name = "PATH")]
-    pub srt: Option<PathBuf>,
-    /// The command and its arguments (default: the agent, autonomous and stateless).
-    #[arg(last = true, value_name = "CMD")]
-    pub command: Vec<std::ffi::OsString>,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
 }
 
 #[derive(Debug, Args)]
@@ -234,13 +227,20 @@ pub struct LearnArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+}
+
+/// What to start inside the sandbox, for `run` and `learn`.
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
     /// The agent's prompt, for the autonomous agent (when no command is given).
     #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
     pub prompt: Option<String>,
     /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
     #[arg(long, value_name = "PATH")]
     pub srt: Option<PathBuf>,
-    /// The command and its arguments (default: the agent, as `run` starts it).
+    /// The command and its arguments (default: the agent, autonomous and stateless).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
 }

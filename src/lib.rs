@@ -194,9 +194,12 @@ fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
         debug,
         force,
         dry_run,
-        prompt,
-        srt,
-        command,
+        launch:
+            cli::LaunchArgs {
+                prompt,
+                srt,
+                command,
+            },
     } = args;
     let command = utf8_args(command)?;
     launch::run(
@@ -236,9 +239,12 @@ fn cmd_learn(base: &Path, env: &Env, args: cli::LearnArgs) -> Result<u8, Error> 
         yes,
         allow_risky,
         json,
-        prompt,
-        srt,
-        command,
+        launch:
+            cli::LaunchArgs {
+                prompt,
+                srt,
+                command,
+            },
     } = args;
     let command = utf8_args(command)?;
     let opts = learn::LearnOptions {

@@ -191,19 +191,26 @@ impl Settings {
 
     /// Reads a settings file if it exists. Refuses what is not a regular file.
     pub fn read(path: &Path) -> Result<Option<Settings>, Error> {
-        match crate::write::read_regular(path)? {
+        match read_text(path)? {
             None => Ok(None),
-            Some(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
-                    file: path.display().to_string(),
-                    line: 0,
-                    column: 0,
-                    message: crate::error::not_utf8(&e),
-                })?;
-                Settings::parse(&text, path).map(Some)
-            }
+            Some(text) => Settings::parse(&text, path).map(Some),
         }
     }
+}
+
+/// A settings file's text, if it exists: only a regular file, and only UTF-8.
+pub fn read_text(path: &Path) -> Result<Option<String>, Error> {
+    let Some(bytes) = crate::write::read_regular(path)? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| Error::Parse {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: crate::error::not_utf8(&e),
+        })
 }
 
 /// Parses a settings file's JSON; the error names the file, line and column.

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::show;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -82,15 +84,6 @@ impl Machine {
         }
         c
     }
-}
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

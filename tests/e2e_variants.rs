@@ -5,20 +5,13 @@
 
 mod common;
 
+use common::show;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::Sandbox;
 use serde_json::Value;
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Installs a tool outside the sandbox with the machine's own client, into `dir`.
 fn install(dir: &Path, program: &str, args: &[&str]) {

@@ -3,19 +3,12 @@
 
 mod common;
 
+use common::show;
+
 use std::process::Output;
 
 use common::Sandbox;
 use serde_json::Value;
-
-fn show(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A fixture project, initialised, and the srt to run it with; `None` when skipped.
 struct Project {

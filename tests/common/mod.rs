@@ -212,3 +212,13 @@ pub fn interrupt(mut c: Command, started: &Path, sig: i32) -> Option<i32> {
     let status = child.wait().unwrap();
     status.code()
 }
+
+/// A command's exit code and output, for assertion messages.
+pub fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
