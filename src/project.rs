@@ -188,7 +188,7 @@ pub fn write(
         let block = crate::render::justfile_block(&argv, &skipped)?;
         let text = crate::render::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
-        Some((existing.is_some(), text.into_bytes()))
+        Some((existing, text.into_bytes()))
     } else {
         None
     };
@@ -208,13 +208,13 @@ pub fn write(
         old_bytes.is_some(),
         old_bytes.as_deref() != Some(&settings_bytes),
     );
-    let justfile_outcome = match &justfile {
-        None => None,
-        Some((existed, bytes)) => {
-            let cur = crate::write::read_regular(&project.justfile)?;
-            Some(outcome(*existed, cur.as_deref() != Some(bytes.as_slice())))
-        }
-    };
+    // The justfile was read above; its outcome follows from that text.
+    let justfile_outcome = justfile.as_ref().map(|(existing, bytes)| {
+        outcome(
+            existing.is_some(),
+            existing.as_deref().map(str::as_bytes) != Some(bytes.as_slice()),
+        )
+    });
 
     if !opts.dry_run {
         if let Some(dir) = project.settings.parent() {

@@ -39,16 +39,17 @@ pub struct Sources {
 }
 
 impl Sources {
-    fn add(&mut self, key: String, origin: &str, in_project: bool, host: String) {
-        self.entry(key, origin, in_project).hosts.insert(host);
+    fn add(&mut self, origin: &str, in_project: bool, host: String) {
+        self.entry(origin, in_project).hosts.insert(host);
     }
 
-    fn replace(&mut self, key: String, origin: &str, in_project: bool, public: &[&str]) {
-        let e = self.entry(key, origin, in_project);
+    fn replace(&mut self, origin: &str, in_project: bool, public: &[&str]) {
+        let e = self.entry(origin, in_project);
         e.replaces.extend(public.iter().map(|s| s.to_string()));
     }
 
-    fn entry(&mut self, key: String, origin: &str, in_project: bool) -> &mut Found {
+    fn entry(&mut self, origin: &str, in_project: bool) -> &mut Found {
+        let key = source_key(origin);
         if let Some(i) = self.found.iter().position(|f| f.key == key) {
             return &mut self.found[i];
         }
@@ -64,18 +65,17 @@ impl Sources {
 
     /// Adds the host of `url` (warning on SSH URLs, which srt's proxy does not carry).
     fn url(&mut self, origin: &str, in_project: bool, url: &str) {
-        let key = source_key(origin, in_project);
         if let Some(https) = ssh_to_https(url) {
             self.warnings.push(format!(
                 "{origin}: `{url}` is fetched over SSH, which srt's proxy does not carry; spell it `{https}`"
             ));
             if let Some(h) = host_of(&https) {
-                self.add(key, origin, in_project, h);
+                self.add(origin, in_project, h);
             }
             return;
         }
         match host_of(url) {
-            Some(h) => self.add(key, origin, in_project, h),
+            Some(h) => self.add(origin, in_project, h),
             None => self
                 .warnings
                 .push(format!("{origin}: cannot read a host name in `{url}`")),
@@ -84,7 +84,7 @@ impl Sources {
 }
 
 /// The record key of a source: `env:NAME` for a variable, `file:PATH` for a file.
-fn source_key(origin: &str, _in_project: bool) -> String {
+fn source_key(origin: &str) -> String {
     match origin.strip_prefix('$') {
         Some(var) => format!("env:{var}"),
         None => format!("file:{origin}"),
@@ -181,12 +181,7 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
     }
     if let Some(v) = env.var("npm_config_registry") {
         s.url("$npm_config_registry", false, v);
-        s.replace(
-            "env:npm_config_registry".into(),
-            "$npm_config_registry",
-            false,
-            NPM_PUBLIC,
-        );
+        s.replace("$npm_config_registry", false, NPM_PUBLIC);
     }
     let user_npmrc = env.home.join(".npmrc");
     if let Ok(text) = std::fs::read_to_string(&user_npmrc) {
@@ -313,12 +308,7 @@ fn npmrc(s: &mut Sources, origin: &str, in_project: bool, text: &str) {
         }
         if k == "registry" {
             s.url(origin, in_project, v);
-            s.replace(
-                source_key(origin, in_project),
-                origin,
-                in_project,
-                NPM_PUBLIC,
-            );
+            s.replace(origin, in_project, NPM_PUBLIC);
         } else if k.starts_with('@') && k.ends_with(":registry") {
             s.url(origin, in_project, v);
         }
@@ -334,7 +324,7 @@ fn yarnrc(s: &mut Sources, origin: &str, text: &str) {
             let v = v.trim().trim_matches(['"', '\'']);
             s.url(origin, true, v);
             if indent == 0 {
-                s.replace(source_key(origin, true), origin, true, YARN_PUBLIC);
+                s.replace(origin, true, YARN_PUBLIC);
             }
         }
     }
@@ -361,24 +351,14 @@ fn package_json_git(s: &mut Sources, origin: &str, text: &str) {
                 ("bitbucket:", "bitbucket.org"),
             ];
             if let Some((_, host)) = hosted.iter().find(|(p, _)| spec.starts_with(p)) {
-                s.add(source_key(origin, true), origin, true, host.to_string());
+                s.add(origin, true, host.to_string());
                 if *host == "github.com" {
                     // npm fetches GitHub specs as tarballs from codeload (npm-package-arg, hosted-git-info).
-                    s.add(
-                        source_key(origin, true),
-                        origin,
-                        true,
-                        "codeload.github.com".into(),
-                    );
+                    s.add(origin, true, "codeload.github.com".into());
                 }
             } else if is_github_shorthand(spec) {
-                s.add(source_key(origin, true), origin, true, "github.com".into());
-                s.add(
-                    source_key(origin, true),
-                    origin,
-                    true,
-                    "codeload.github.com".into(),
-                );
+                s.add(origin, true, "github.com".into());
+                s.add(origin, true, "codeload.github.com".into());
             } else if spec.starts_with("git")
                 || spec.starts_with("http://")
                 || spec.starts_with("https://")
@@ -416,7 +396,7 @@ fn requirements(s: &mut Sources, origin: &str, text: &str) {
             "-i" | "--index-url" => {
                 if let Some(v) = value {
                     s.url(origin, true, &v);
-                    s.replace(source_key(origin, true), origin, true, PYPI_PUBLIC);
+                    s.replace(origin, true, PYPI_PUBLIC);
                 }
             }
             "--extra-index-url" | "-f" | "--find-links" => {
@@ -470,7 +450,7 @@ fn pyproject(s: &mut Sources, origin: &str, text: &str) {
         }
         // Poetry: with a primary source, PyPI is used only if listed (python-poetry.org/docs/repositories).
         if primary {
-            s.replace(source_key(origin, true), origin, true, PYPI_PUBLIC);
+            s.replace(origin, true, PYPI_PUBLIC);
         }
     }
     if let Some(sources) = tool
@@ -482,7 +462,7 @@ fn pyproject(s: &mut Sources, origin: &str, text: &str) {
             if let Some(url) = src.get("url").and_then(|u| u.as_str()) {
                 s.url(origin, true, url);
                 if src.get("name").and_then(|n| n.as_str()) == Some("pypi") {
-                    s.replace(source_key(origin, true), origin, true, PYPI_PUBLIC);
+                    s.replace(origin, true, PYPI_PUBLIC);
                 }
             }
         }
@@ -519,23 +499,13 @@ fn uv_indexes(s: &mut Sources, origin: &str, in_project: bool, t: &toml::Table) 
         if let Some(url) = idx.get("url").and_then(|u| u.as_str()) {
             s.url(origin, in_project, url);
             if idx.get("default").and_then(|d| d.as_bool()) == Some(true) {
-                s.replace(
-                    source_key(origin, in_project),
-                    origin,
-                    in_project,
-                    PYPI_PUBLIC,
-                );
+                s.replace(origin, in_project, PYPI_PUBLIC);
             }
         }
     }
     if let Some(url) = t.get("index-url").and_then(|u| u.as_str()) {
         s.url(origin, in_project, url);
-        s.replace(
-            source_key(origin, in_project),
-            origin,
-            in_project,
-            PYPI_PUBLIC,
-        );
+        s.replace(origin, in_project, PYPI_PUBLIC);
     }
     for url in t
         .get("extra-index-url")
@@ -570,7 +540,7 @@ fn pipfile(s: &mut Sources, origin: &str, text: &str) {
         }
     }
     if any && !has_pypi {
-        s.replace(source_key(origin, true), origin, true, PYPI_PUBLIC);
+        s.replace(origin, true, PYPI_PUBLIC);
     }
 }
 
@@ -600,7 +570,7 @@ fn pip_user_config(s: &mut Sources, env: &Env) {
             match k.trim() {
                 "index-url" => {
                     s.url(&origin, false, v.trim());
-                    s.replace(source_key(&origin, false), &origin, false, PYPI_PUBLIC);
+                    s.replace(&origin, false, PYPI_PUBLIC);
                 }
                 "extra-index-url" => {
                     for u in v.split_whitespace() {
@@ -630,7 +600,7 @@ fn pip_user_config(s: &mut Sources, env: &Env) {
                 s.url(&origin, false, u);
             }
             if replaces {
-                s.replace(format!("env:{var}"), &origin, false, PYPI_PUBLIC);
+                s.replace(&origin, false, PYPI_PUBLIC);
             }
         }
     }
@@ -657,12 +627,7 @@ fn cargo_config(s: &mut Sources, origin: &str, in_project: bool, text: &str) {
         {
             s.url(origin, in_project, url);
         }
-        s.replace(
-            source_key(origin, in_project),
-            origin,
-            in_project,
-            CRATES_PUBLIC,
-        );
+        s.replace(origin, in_project, CRATES_PUBLIC);
     }
     for reg in t
         .get("registries")
@@ -780,22 +745,12 @@ fn go_env(s: &mut Sources, env: &Env) {
             }
         }
         if !uses_public {
-            s.replace(
-                source_key(origin, false),
-                origin,
-                false,
-                &["proxy.golang.org"],
-            );
+            s.replace(origin, false, &["proxy.golang.org"]);
         }
     }
     if let Some((v, origin)) = vars.get("GOSUMDB") {
         if v == "off" {
-            s.replace(
-                source_key(origin, false),
-                origin,
-                false,
-                &["sum.golang.org"],
-            );
+            s.replace(origin, false, &["sum.golang.org"]);
         }
     }
     // Private module paths are fetched directly from their hosts.
@@ -804,12 +759,7 @@ fn go_env(s: &mut Sources, env: &Env) {
             for pattern in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let host = pattern.split('/').next().unwrap_or("");
                 if crate::hosts::validate(host).is_ok() {
-                    s.add(
-                        source_key(origin, false),
-                        origin,
-                        false,
-                        host.to_ascii_lowercase(),
-                    );
+                    s.add(origin, false, host.to_ascii_lowercase());
                 } else {
                     s.warnings.push(format!(
                         "{origin}: `{pattern}` does not start with a host name"

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::Sandbox;
-use serde_json::Value;
 
 /// Installs a tool outside the sandbox with the machine's own client, into `dir`.
 fn install(dir: &Path, program: &str, args: &[&str]) {
@@ -44,13 +43,7 @@ fn run_in(s: &Sandbox, srt: &Path, bin: &Path, vars: &[(&str, &str)], args: &[&s
 }
 
 fn fragments(s: &Sandbox) -> Vec<String> {
-    let v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
-    v["srtGen"]["fragments"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect()
+    common::fragment_names(&serde_json::from_str(&s.read(".srt.json")).unwrap())
 }
 
 #[test]

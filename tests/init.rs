@@ -14,12 +14,7 @@ fn json(text: &str) -> Value {
 }
 
 fn fragments(settings: &Value) -> BTreeSet<String> {
-    settings["srtGen"]["fragments"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect()
+    common::fragment_names(settings).into_iter().collect()
 }
 
 fn strings(settings: &Value, section: &str, key: &str) -> Vec<String> {

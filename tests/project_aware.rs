@@ -25,12 +25,7 @@ fn init(s: &Sandbox, args: &[&str]) -> (Value, String) {
 }
 
 fn fragments(v: &Value) -> BTreeSet<String> {
-    v["srtGen"]["fragments"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect()
+    common::fragment_names(v).into_iter().collect()
 }
 
 fn list(v: &Value, section: &str, key: &str) -> Vec<String> {

@@ -222,3 +222,13 @@ pub fn show(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// The names of the active fragments in a settings file's srt-gen record, sorted.
+pub fn fragment_names(settings: &serde_json::Value) -> Vec<String> {
+    settings["srtGen"]["fragments"]
+        .as_object()
+        .expect("srtGen.fragments is an object")
+        .keys()
+        .cloned()
+        .collect()
+}
