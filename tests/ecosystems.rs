@@ -184,7 +184,7 @@ fn each_fixture_gets_its_ecosystem() {
         }
         snap!(fixture.replace('-', "_"), text);
         if let Some(srt) = &srt {
-            common::assert_srt_accepts(srt, &s.project.join(".srt.json"), &s.project);
+            s.assert_srt_accepts(srt);
         }
     }
 }

@@ -60,7 +60,7 @@ fn init_twice(s: &Sandbox, args: &[&str]) -> (String, String) {
     let stderr = s.clean(&second.stderr);
     assert!(stderr.contains(".srt.json: unchanged"), "{stderr}");
     if let Some(srt) = common::srt("init_twice") {
-        common::assert_srt_accepts(&srt, &s.project.join(".srt.json"), &s.project);
+        s.assert_srt_accepts(&srt);
     }
     (s.clean(&first.stderr), settings)
 }

@@ -36,7 +36,7 @@ fn add_twice_explain_remove_gives_back_the_init_bytes() {
     let srt = common::srt("add_twice_explain_remove_gives_back_the_init_bytes");
     let check = |s: &Sandbox| {
         if let Some(srt) = &srt {
-            common::assert_srt_accepts(srt, &s.project.join(".srt.json"), &s.project);
+            s.assert_srt_accepts(srt);
         }
     };
     ok(&s.run(&["init"]));

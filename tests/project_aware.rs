@@ -19,7 +19,7 @@ fn init(s: &Sandbox, args: &[&str]) -> (Value, String) {
     );
     let v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
     if let Some(srt) = common::srt("project_aware") {
-        common::assert_srt_accepts(&srt, &s.project.join(".srt.json"), &s.project);
+        s.assert_srt_accepts(&srt);
     }
     (v, s.clean(&out.stderr))
 }

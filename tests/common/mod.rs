@@ -144,22 +144,30 @@ pub fn which(name: &str) -> Option<PathBuf> {
         .find(|c| c.is_file())
 }
 
-/// Asserts that the real srt accepts a settings file (`srt --settings F -- true` exits 0).
-pub fn assert_srt_accepts(srt: &Path, settings: &Path, cwd: &Path) {
-    let out = Command::new(srt)
-        .arg("--settings")
-        .arg(settings)
-        .args(["--", "true"])
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "srt refused {}: {}{}",
-        settings.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+impl Sandbox {
+    /// Asserts that the real srt accepts the project's `.srt.json` (`srt --settings F --
+    /// true` exits 0), started in the project with this sandbox's HOME. Never the real
+    /// HOME: srt mounts placeholders over absent protected paths there and removes them
+    /// when it exits, so two tests sharing one HOME race (the second srt can find a
+    /// placeholder gone before bwrap binds it, and refuses to start).
+    pub fn assert_srt_accepts(&self, srt: &Path) {
+        let settings = self.project.join(".srt.json");
+        let out = Command::new(srt)
+            .arg("--settings")
+            .arg(&settings)
+            .args(["--", "true"])
+            .current_dir(&self.project)
+            .env("HOME", self.home())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "srt refused {}: {}{}",
+            settings.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 /// Live processes whose command line holds `needle`.
