@@ -10,6 +10,9 @@
 //! - srt's flag parser takes the command's flags: srt always gets `--` before the command;
 //! - srt exits 0 when interrupted and leaves the sandbox behind on SIGHUP: srt-gen
 //!   forwards SIGINT, SIGTERM and SIGHUP itself, reaps what is left, and exits 128+N.
+//! - srt deletes the placeholders it mounts over absent protected paths when its command
+//!   ends, lifting them in any other sandbox of the same user: srt-gen makes and removes
+//!   them itself (`placeholders`).
 
 // Signal handlers, prctl(PR_SET_CHILD_SUBREAPER), kill and waitpid are libc calls that
 // std does not wrap; every unsafe block below is one such call with plain-data arguments.
@@ -48,25 +51,6 @@ pub const LINUX_TOOLS: [(&str, &str); 4] = [
     ("socat", "socat"),
     ("rg", "ripgrep"),
     ("which", "debianutils"),
-];
-
-/// The names srt write-protects under its working directory, and mounts a placeholder
-/// over while a command runs when they are absent (srt `sandbox-utils.js`,
-/// `DANGEROUS_FILES` and `getDangerousDirectories`).
-const PROTECTED_NAMES: [&str; 13] = [
-    ".gitconfig",
-    ".gitmodules",
-    ".bashrc",
-    ".bash_profile",
-    ".zshrc",
-    ".zprofile",
-    ".profile",
-    ".ripgreprc",
-    ".mcp.json",
-    ".vscode",
-    ".idea",
-    ".claude/commands",
-    ".claude/agents",
 ];
 
 const EXCLUDE_BEGIN: &str =
@@ -195,8 +179,11 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     for note in skipped.chain(&pre.warnings) {
         eprintln!("srt-gen run: note: {note}");
     }
-    let outcome = launch.spawn()?;
-    match outcome {
+    let held = crate::placeholders::hold(&pre.placeholders);
+    report_placeholders("run", &held, opts.debug);
+    let outcome = launch.spawn();
+    held.release();
+    match outcome? {
         Outcome::Exited(code) => {
             if code != 0 {
                 eprintln!(
@@ -212,6 +199,20 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
              `srt-gen doctor` checks this machine and {}",
             project.settings.display()
         ))),
+    }
+}
+
+/// What `hold` could not do, always; what it made, with `--debug`.
+pub fn report_placeholders(verb: &str, held: &crate::placeholders::Held, debug: bool) {
+    for w in &held.warnings {
+        eprintln!("srt-gen {verb}: note: {w}");
+    }
+    if debug && !held.made.is_empty() {
+        let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "srt-gen {verb}: placeholders over absent protected paths, removed after the last run ends: {}",
+            made.join(" ")
+        );
     }
 }
 
@@ -532,6 +533,8 @@ pub struct Preflight {
     /// Whether the sandbox may write the temp folder (then the start marker goes there).
     pub tmp_writable: bool,
     pub exclude: Option<ExcludeUpdate>,
+    /// Absent protected paths srt-gen makes placeholders for while the sandbox runs.
+    pub placeholders: crate::placeholders::Plan,
 }
 
 /// A rewrite of git's `info/exclude` with the placeholder names.
@@ -583,6 +586,7 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
         tmp,
         tmp_writable,
         exclude: plan_exclude(root, settings, env)?,
+        placeholders: crate::placeholders::plan(root, settings, env),
     })
 }
 
@@ -657,7 +661,11 @@ fn plan_exclude(
         Err(_) => return Ok(None),
     };
     let (outside, listed) = split_block(&old);
-    let mut names: Vec<String> = PROTECTED_NAMES.iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = crate::placeholders::PROTECTED_FILES
+        .iter()
+        .chain(crate::placeholders::PROTECTED_DIRS.iter())
+        .map(|s| s.to_string())
+        .collect();
     for entry in settings.strings(List::DenyWrite) {
         if entry.contains(['*', '?', '[']) {
             continue;
@@ -904,6 +912,15 @@ fn dry_run_text(
                 x.patterns.join(" ")
             }
         );
+    }
+    if !pre.placeholders.paths.is_empty() {
+        let paths: Vec<String> = pre
+            .placeholders
+            .paths
+            .iter()
+            .map(|p| env.tilde(p))
+            .collect();
+        let _ = writeln!(s, "placeholder {}", paths.join(" "));
     }
     let _ = writeln!(s, "command     {}", launch.shell_line());
     s

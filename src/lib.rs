@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod init;
 pub mod launch;
 pub mod learn;
+pub mod placeholders;
 pub mod policy;
 pub mod presets;
 pub mod project;

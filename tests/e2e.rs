@@ -434,3 +434,98 @@ fn pip_project_builds_its_package_and_nothing_else() {
         "3143",
     );
 }
+
+/// Waits up to 30 s for `p` to exist.
+fn wait_for(p: &Path) {
+    let t = std::time::Instant::now();
+    while !p.exists() {
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(30),
+            "{} never appeared",
+            p.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Two sandboxes of one user at once (a batch run over two repositories): the first one
+/// ends while the second is still running, and the second must still be unable to create
+/// the agent's absent protected files under the shared home (srt alone deletes its
+/// placeholders when it ends, which detaches the other sandbox's read-only binds).
+/// Afterwards no placeholder is left in the home or in either project.
+#[test]
+fn parallel_runs_keep_each_others_protection() {
+    let Some(m) = machine("parallel_runs_keep_each_others_protection") else {
+        return;
+    };
+    let s = Sandbox::new();
+    let a = s.project.clone();
+    let b = a.parent().unwrap().join("second");
+    std::fs::create_dir_all(&b).unwrap();
+    for dir in [&a, &b] {
+        let out = m
+            .cmd(&s, &[], &[])
+            .current_dir(dir)
+            .arg("init")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    }
+    let claude = s.home().join(".claude");
+    let wait_then = |name: &str, then: &str| {
+        format!("touch started; while [ ! -e {name} ]; do sleep 0.05; done; {then}")
+    };
+    let mut first = m
+        .cmd(&s, &[], &[])
+        .current_dir(&a)
+        .args(["run", "--", "sh", "-c", &wait_then("go", "true")])
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&a.join("started"));
+    let attack = r#"mkdir -p ~/.claude/agents; echo evil > ~/.claude/agents/evil.md; echo '{"hooks":{}}' > ~/.claude/settings.json; echo x > .mcp.json; exit 0"#;
+    let second = m
+        .cmd(&s, &[], &[])
+        .current_dir(&b)
+        .args(["run", "--", "sh", "-c", &wait_then("go", attack)])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&b.join("started"));
+    // The first sandbox ends while the second is running...
+    std::fs::write(a.join("go"), "").unwrap();
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+    // ...and only then does the second try to write the protected paths.
+    std::fs::write(b.join("go"), "").unwrap();
+    let out = second.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for refused in ["agents", "settings.json", ".mcp.json"] {
+        assert!(
+            err.lines()
+                .any(|l| l.contains(refused) && !l.starts_with("srt-gen")),
+            "no refusal for {refused}: {}",
+            show(&out)
+        );
+    }
+    assert!(!claude.join("agents/evil.md").exists());
+    assert!(!claude.join("settings.json").exists());
+    // Nothing of the placeholders is left behind.
+    let left: Vec<_> = std::fs::read_dir(&claude)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, Vec::<std::ffi::OsString>::new());
+    for dir in [&a, &b] {
+        for name in [".mcp.json", ".bashrc", ".claude", ".vscode"] {
+            assert!(
+                !dir.join(name).exists(),
+                "{} left",
+                dir.join(name).display()
+            );
+        }
+    }
+}

@@ -1,0 +1,525 @@
+//! Placeholders over absent write-protected paths, made and removed by srt-gen instead of
+//! srt, so that sandboxes running side by side cannot undo each other's protection.
+//!
+//! srt protects a denyWrite path that does not exist yet (`~/.claude/settings.json`,
+//! `~/.claude/agents`, a project's `.bashrc` or `.mcp.json`) by having bubblewrap create an
+//! empty mount point there, and deletes that mount point when its own command ends
+//! (`cleanupBwrapMountPoints` in srt's `linux-sandbox-utils.js`). That bookkeeping is per
+//! srt process. Two sandboxes sharing a home folder (a batch run over many repositories, two
+//! agents in one checkout) break each other: the second finds the first one's mount point,
+//! binds it as an existing path, and when the first ends and deletes it, the second's bind
+//! is detached. Its command can then create the protected path (hooks in
+//! `~/.claude/settings.json` run outside any sandbox), or, with other timing, the second
+//! cannot start at all (bwrap: "Can't find source path").
+//!
+//! So `run` and `learn` make those mount points themselves before srt starts: srt finds the
+//! paths present, binds them read-only, and never deletes them. Every srt-gen run holds a
+//! shared lock on a record of what srt-gen made while its sandbox lives; whichever run ends
+//! while no other holds it removes what the record lists and is still empty (an empty file
+//! or folder, as srt's own cleanup decides), so nothing is left behind.
+
+// flock(2) is a libc call that std does not wrap; each unsafe block is that call on a file
+// descriptor this module owns.
+#![allow(unsafe_code)]
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read as _, Seek as _, Write as _};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::catalog::List;
+use crate::env::{resolve_symlinks, Env};
+use crate::srt_config::Settings;
+
+/// Files srt write-protects in its working directory (srt `sandbox-utils.js`,
+/// `DANGEROUS_FILES`).
+pub const PROTECTED_FILES: [&str; 9] = [
+    ".gitconfig",
+    ".gitmodules",
+    ".bashrc",
+    ".bash_profile",
+    ".zshrc",
+    ".zprofile",
+    ".profile",
+    ".ripgreprc",
+    ".mcp.json",
+];
+
+/// Folders srt write-protects in its working directory (`getDangerousDirectories`).
+pub const PROTECTED_DIRS: [&str; 4] = [".vscode", ".idea", ".claude/commands", ".claude/agents"];
+
+/// How long a run waits for another run's cleanup before it starts without its own
+/// placeholders (srt then makes them, as it would alone).
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The placeholders a run needs: where, and the record shared by every run of this user.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// Absent protected paths inside the policy's write roots, parents before children.
+    pub paths: Vec<PathBuf>,
+    /// The lock and record file.
+    pub record: PathBuf,
+}
+
+/// The record: `$XDG_CACHE_HOME/srt-gen/placeholders`, else `~/.cache/srt-gen/placeholders`.
+pub fn record_file(env: &Env) -> PathBuf {
+    let cache = match env.var("XDG_CACHE_HOME") {
+        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+        _ => env.home.join(".cache"),
+    };
+    cache.join("srt-gen").join("placeholders")
+}
+
+/// The paths srt would make a mount point for, with srt started in `root`: srt's own
+/// protected names there and the policy's denyWrite entries, each only where it is absent
+/// and inside a write root (elsewhere it is read-only anyway, and srt makes nothing).
+pub fn plan(root: &Path, settings: &Settings, env: &Env) -> Plan {
+    let mut wanted: Vec<PathBuf> = PROTECTED_FILES
+        .iter()
+        .chain(PROTECTED_DIRS.iter())
+        .map(|n| root.join(n))
+        .collect();
+    if root.join(".git").is_dir() {
+        wanted.push(root.join(".git/hooks"));
+        let git_config_allowed = settings
+            .filesystem
+            .other
+            .get("allowGitConfig")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        if !git_config_allowed {
+            wanted.push(root.join(".git/config"));
+        }
+    }
+    let plain = |e: &&str| !e.contains(['*', '?', '[']);
+    wanted.extend(
+        settings
+            .strings(List::DenyWrite)
+            .into_iter()
+            .filter(plain)
+            .map(|e| env.absolute(e, root)),
+    );
+    // Where srt mounts them: it resolves symlinks in both lists.
+    let roots: Vec<PathBuf> = settings
+        .strings(List::AllowWrite)
+        .into_iter()
+        .filter(plain)
+        .map(|e| resolve_symlinks(&env.absolute(e, root)))
+        .collect();
+    let mut paths: Vec<PathBuf> = wanted
+        .iter()
+        .map(|p| resolve_symlinks(p))
+        .filter(|p| {
+            p.is_absolute()
+                && !p.to_string_lossy().contains('\n')
+                && roots.iter().any(|r| p.starts_with(r) && p != r)
+                && std::fs::symlink_metadata(p).is_err()
+        })
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Plan {
+        paths,
+        record: record_file(env),
+    }
+}
+
+/// The placeholders a run made, and its shared lock on the record while its sandbox lives.
+#[derive(Debug, Default)]
+pub struct Held {
+    record: Option<File>,
+    /// What this run made, parents before children.
+    pub made: Vec<PathBuf>,
+    /// Why some placeholder could not be made (srt then makes its own).
+    pub warnings: Vec<String>,
+}
+
+/// Takes the shared lock and makes each planned path that is still absent: an empty folder
+/// where another planned path lies beneath it, an empty file otherwise (srt's own choice).
+/// Never fails the run: what cannot be made is left to srt, and said.
+pub fn hold(plan: &Plan) -> Held {
+    let mut held = Held::default();
+    if plan.paths.is_empty() {
+        return held;
+    }
+    let mut record = match open_locked(&plan.record, libc::LOCK_SH) {
+        Ok(f) => f,
+        Err(why) => {
+            held.warnings.push(format!(
+                "no placeholders of srt-gen's own this run ({why}); srt makes and removes its own, \
+                 which another sandbox running at the same time can undo"
+            ));
+            return held;
+        }
+    };
+    for path in &plan.paths {
+        let folder = plan.paths.iter().any(|o| o != path && o.starts_with(path));
+        match make(path, folder) {
+            Ok(made) => {
+                for p in made {
+                    // One write per line, appended: runs that share the lock add lines at once.
+                    let line = format!("{}\n", p.display());
+                    if let Err(e) = record.write_all(line.as_bytes()) {
+                        held.warnings.push(format!(
+                            "cannot record the placeholder {} in {}: {e}",
+                            p.display(),
+                            plan.record.display()
+                        ));
+                    }
+                    held.made.push(p);
+                }
+            }
+            Err(why) => held
+                .warnings
+                .push(format!("no placeholder at {}: {why}", path.display())),
+        }
+    }
+    held.record = Some(record);
+    held
+}
+
+impl Held {
+    /// Ends this run's hold. When no other run holds the record, removes every recorded
+    /// placeholder that is still an empty file or folder, deepest first, and empties the
+    /// record; a run still going keeps them, and removes them when it ends. Returns what
+    /// was removed.
+    pub fn release(self) -> Vec<PathBuf> {
+        let Some(mut record) = self.record else {
+            return Vec::new();
+        };
+        // Converting a shared lock drops it first: another run may take it in between,
+        // and then this one simply fails to get it and leaves the cleanup to that run.
+        if flock(&record, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+            return Vec::new();
+        }
+        let mut text = String::new();
+        if record.rewind().is_err() || record.read_to_string(&mut text).is_err() {
+            return Vec::new();
+        }
+        let mut listed: Vec<PathBuf> = text
+            .lines()
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .collect();
+        listed.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        listed.dedup();
+        let mut removed = Vec::new();
+        for p in listed {
+            if remove_if_empty(&p) {
+                removed.push(p);
+            }
+        }
+        let _ = record.set_len(0);
+        removed
+    }
+}
+
+/// Opens (creating) the record and takes `op` on it, retrying for [`LOCK_WAIT`].
+fn open_locked(path: &Path, op: libc::c_int) -> Result<File, String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let start = Instant::now();
+    loop {
+        match flock(&file, op | libc::LOCK_NB) {
+            Ok(()) => return Ok(file),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+        }
+    }
+}
+
+fn flock(file: &File, op: libc::c_int) -> std::io::Result<()> {
+    // SAFETY: flock on a descriptor owned by `file`, which outlives the call.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), op) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Makes `path` and any absent folders above it, from its nearest existing ancestor.
+/// Returns what it made, parents first. Makes nothing where a file or a symlink lies on
+/// the way (srt decides those itself), or where the path is already there.
+fn make(path: &Path, folder: bool) -> Result<Vec<PathBuf>, String> {
+    let mut absent = Vec::new();
+    let mut at = path;
+    let existing = loop {
+        match std::fs::symlink_metadata(at) {
+            Ok(m) => break (at, m),
+            Err(_) => {
+                absent.push(at.to_path_buf());
+                at = at
+                    .parent()
+                    .ok_or_else(|| "no folder above it exists".to_string())?;
+            }
+        }
+    };
+    if absent.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (above, meta) = existing;
+    if meta.file_type().is_symlink() {
+        return Err(format!("{} is a symlink", above.display()));
+    }
+    if !meta.is_dir() {
+        return Err(format!("{} is not a folder", above.display()));
+    }
+    match above.canonicalize() {
+        Ok(real) if real == above => {}
+        _ => return Err(format!("{} is reached through a symlink", above.display())),
+    }
+    absent.reverse();
+    let mut made = Vec::new();
+    let last = absent.len() - 1;
+    for (i, p) in absent.iter().enumerate() {
+        let result = if i < last || folder {
+            std::fs::create_dir(p)
+        } else {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .map(drop)
+        };
+        match result {
+            Ok(()) => made.push(p.clone()),
+            // Another run made it a moment ago: its record has it.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                // What was made so far stays recorded and is removed at the end.
+                if made.is_empty() {
+                    return Err(format!("cannot create {}: {e}", p.display()));
+                }
+                break;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// Removes an empty regular file or an empty folder (never through a symlink).
+fn remove_if_empty(p: &Path) -> bool {
+    let Ok(m) = std::fs::symlink_metadata(p) else {
+        return false;
+    };
+    if m.is_file() && m.len() == 0 {
+        std::fs::remove_file(p).is_ok()
+    } else if m.is_dir() {
+        std::fs::remove_dir(p).is_ok()
+    } else {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Os;
+    use std::collections::BTreeMap;
+
+    fn env(home: &Path) -> Env {
+        Env {
+            vars: BTreeMap::new(),
+            home: home.to_path_buf(),
+            os: Os::Linux,
+        }
+    }
+
+    fn settings(allow: &[&str], deny: &[&str]) -> Settings {
+        let mut s = Settings::default();
+        s.filesystem.allow_write = allow.iter().map(|a| (*a).into()).collect();
+        s.filesystem.deny_write = deny.iter().map(|a| (*a).into()).collect();
+        s
+    }
+
+    /// A home and a project, both real folders (no symlinked temp dir on the way).
+    fn dirs() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path().canonicalize().unwrap();
+        let home = base.join("home");
+        let root = base.join("project");
+        std::fs::create_dir_all(home.join(".claude")).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        (t, home, root)
+    }
+
+    #[test]
+    fn plans_only_absent_paths_inside_write_roots() {
+        let (_t, home, root) = dirs();
+        std::fs::write(root.join(".bashrc"), "x").unwrap();
+        std::fs::create_dir_all(root.join(".git/hooks")).unwrap();
+        let s = settings(
+            &[".", "~/.claude"],
+            &[
+                "~/.claude/settings.json",
+                "~/.claude/agents",
+                "~/.ssh/config",
+                "./.claude/settings.json",
+                "~/.claude/*.json",
+            ],
+        );
+        let plan = plan(&root, &s, &env(&home));
+        let rel: Vec<String> = plan
+            .paths
+            .iter()
+            .map(|p| {
+                p.strip_prefix(root.parent().unwrap())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            rel,
+            [
+                "home/.claude/agents",
+                "home/.claude/settings.json",
+                "project/.bash_profile",
+                "project/.claude/agents",
+                "project/.claude/commands",
+                "project/.claude/settings.json",
+                "project/.git/config",
+                "project/.gitconfig",
+                "project/.gitmodules",
+                "project/.idea",
+                "project/.mcp.json",
+                "project/.profile",
+                "project/.ripgreprc",
+                "project/.vscode",
+                "project/.zprofile",
+                "project/.zshrc",
+            ]
+        );
+        assert_eq!(plan.record, home.join(".cache/srt-gen/placeholders"));
+    }
+
+    #[test]
+    fn allow_git_config_leaves_git_config_to_the_command() {
+        let (_t, home, root) = dirs();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        let mut s = settings(&["."], &[]);
+        s.filesystem
+            .other
+            .insert("allowGitConfig".into(), serde_json::Value::Bool(true));
+        let plan = plan(&root, &s, &env(&home));
+        assert!(plan.paths.contains(&root.join(".git/hooks")));
+        assert!(!plan.paths.contains(&root.join(".git/config")));
+    }
+
+    #[test]
+    fn a_project_that_is_not_writable_gets_no_placeholders() {
+        let (_t, home, root) = dirs();
+        let plan = plan(&root, &settings(&["~/.claude"], &[]), &env(&home));
+        assert_eq!(plan.paths, Vec::<PathBuf>::new());
+    }
+
+    #[test]
+    fn hold_makes_files_and_parent_folders_and_the_last_release_removes_them() {
+        let (_t, home, root) = dirs();
+        let s = settings(&[".", "~/.claude"], &["~/.claude/settings.json"]);
+        let plan = plan(&root, &s, &env(&home));
+        let held = hold(&plan);
+        assert_eq!(held.warnings, Vec::<String>::new());
+        // `.claude` is a folder (placeholders lie beneath it), the rest empty files.
+        assert!(root.join(".claude").is_dir());
+        for p in [".claude/agents", ".claude/commands", ".mcp.json"] {
+            let m = std::fs::symlink_metadata(root.join(p)).unwrap();
+            assert!(m.is_file() && m.len() == 0, "{p}");
+        }
+        assert!(home.join(".claude/settings.json").is_file());
+        let removed = held.release();
+        assert!(removed.contains(&root.join(".claude")), "{removed:?}");
+        let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+        assert!(left.is_empty(), "{left:?}");
+        assert!(!home.join(".claude/settings.json").exists());
+        assert!(home.join(".claude").is_dir(), "a write root is not ours");
+        assert_eq!(std::fs::read_to_string(&plan.record).unwrap(), "");
+    }
+
+    #[test]
+    fn a_run_still_going_keeps_the_placeholders_until_it_ends() {
+        let (_t, home, root) = dirs();
+        let s = settings(&["~/.claude"], &["~/.claude/agents"]);
+        let e = env(&home);
+        let agents = home.join(".claude/agents");
+        let first = hold(&plan(&root, &s, &e));
+        assert_eq!(first.made, vec![agents.clone()]);
+        // The second run finds it present and makes nothing, as srt then binds it.
+        let second_plan = plan(&root, &s, &e);
+        assert_eq!(second_plan.paths, Vec::<PathBuf>::new());
+        // A third run's plan that still names it (made between its plan and its hold).
+        let third = hold(&Plan {
+            paths: vec![agents.clone()],
+            record: record_file(&e),
+        });
+        assert_eq!(third.made, Vec::<PathBuf>::new());
+        assert_eq!(first.release(), Vec::<PathBuf>::new());
+        assert!(agents.is_file(), "removed while another run holds it");
+        assert_eq!(third.release(), vec![agents.clone()]);
+        assert!(!agents.exists());
+    }
+
+    #[test]
+    fn what_someone_wrote_into_a_placeholder_is_kept() {
+        let (_t, home, root) = dirs();
+        let s = settings(&["~/.claude"], &["~/.claude/settings.json"]);
+        let held = hold(&plan(&root, &s, &env(&home)));
+        let f = home.join(".claude/settings.json");
+        std::fs::write(&f, "{\"hooks\":{}}").unwrap();
+        assert_eq!(held.release(), Vec::<PathBuf>::new());
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "{\"hooks\":{}}");
+    }
+
+    #[test]
+    fn nothing_is_made_through_a_symlink_or_under_a_file() {
+        let (t, home, _root) = dirs();
+        let elsewhere = t.path().canonicalize().unwrap().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, home.join("link")).unwrap();
+        std::fs::write(home.join("file"), "").unwrap();
+        let held = hold(&Plan {
+            paths: vec![home.join("link/x"), home.join("file/x")],
+            record: record_file(&env(&home)),
+        });
+        assert_eq!(held.made, Vec::<PathBuf>::new());
+        assert_eq!(held.warnings.len(), 2, "{:?}", held.warnings);
+        assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn a_record_entry_that_is_not_empty_or_not_absolute_is_left_alone() {
+        let (_t, home, _root) = dirs();
+        let e = env(&home);
+        let record = record_file(&e);
+        let keep = home.join("keep");
+        std::fs::write(&keep, "data").unwrap();
+        let full = home.join("full");
+        std::fs::create_dir_all(full.join("x")).unwrap();
+        std::fs::create_dir_all(record.parent().unwrap()).unwrap();
+        std::fs::write(
+            &record,
+            format!("{}\n{}\nrelative\n", keep.display(), full.display()),
+        )
+        .unwrap();
+        let gone = home.join(".claude/agents");
+        let held = hold(&Plan {
+            paths: vec![gone.clone()],
+            record: record.clone(),
+        });
+        assert_eq!(held.release(), [gone]);
+        assert_eq!(std::fs::read_to_string(&keep).unwrap(), "data");
+        assert!(full.join("x").is_dir());
+    }
+}
