@@ -16,7 +16,9 @@
 //! paths present, binds them read-only, and never deletes them. Every srt-gen run holds a
 //! shared lock on a record of what srt-gen made while its sandbox lives; whichever run ends
 //! while no other holds it removes what the record lists and is still empty (an empty file
-//! or folder, as srt's own cleanup decides), so nothing is left behind.
+//! or folder, as srt's own cleanup decides), so nothing is left behind. A policy that lets
+//! the sandbox write the record gets none of this (the sandbox could list the user's own
+//! empty files for removal), and srt keeps making its own placeholders.
 
 // flock(2) is a libc call that std does not wrap; each unsafe block is that call on a file
 // descriptor this module owns.
@@ -60,6 +62,9 @@ pub struct Plan {
     pub paths: Vec<PathBuf>,
     /// The lock and record file.
     pub record: PathBuf,
+    /// The policy lets the sandbox write the record: it could then list any empty file of
+    /// the user's for removal, so no record is kept and srt makes its own placeholders.
+    pub record_writable: bool,
 }
 
 /// The record: `$XDG_CACHE_HOME/srt-gen/placeholders`, else `~/.cache/srt-gen/placeholders`.
@@ -119,9 +124,15 @@ pub fn plan(root: &Path, settings: &Settings, env: &Env) -> Plan {
         .collect();
     paths.sort();
     paths.dedup();
+    let record = record_file(env);
+    let record_writable = {
+        let real = resolve_symlinks(&record);
+        roots.iter().any(|r| real.starts_with(r))
+    };
     Plan {
         paths,
-        record: record_file(env),
+        record,
+        record_writable,
     }
 }
 
@@ -141,6 +152,14 @@ pub struct Held {
 pub fn hold(plan: &Plan) -> Held {
     let mut held = Held::default();
     if plan.paths.is_empty() {
+        return held;
+    }
+    if plan.record_writable {
+        held.warnings.push(format!(
+            "the policy lets the sandbox write {}, so srt-gen keeps no placeholders of its own; \
+             srt makes and removes its own, which another sandbox running at the same time can undo",
+            plan.record.display()
+        ));
         return held;
     }
     let mut record = match open_locked(&plan.record, libc::LOCK_SH) {
@@ -406,6 +425,23 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_that_lets_the_sandbox_write_the_record_gets_no_placeholders() {
+        let (_t, home, root) = dirs();
+        let s = settings(&[".", "~/.cache"], &[]);
+        let plan = plan(&root, &s, &env(&home));
+        assert!(plan.record_writable);
+        let held = hold(&plan);
+        assert_eq!(held.made, Vec::<PathBuf>::new());
+        assert!(
+            held.warnings[0].contains("keeps no placeholders"),
+            "{:?}",
+            held.warnings
+        );
+        assert!(!root.join(".bashrc").exists());
+        assert!(!plan.record.exists());
+    }
+
+    #[test]
     fn allow_git_config_leaves_git_config_to_the_command() {
         let (_t, home, root) = dirs();
         std::fs::create_dir_all(root.join(".git")).unwrap();
@@ -463,6 +499,7 @@ mod tests {
         let third = hold(&Plan {
             paths: vec![agents.clone()],
             record: record_file(&e),
+            record_writable: false,
         });
         assert_eq!(third.made, Vec::<PathBuf>::new());
         assert_eq!(first.release(), Vec::<PathBuf>::new());
@@ -492,6 +529,7 @@ mod tests {
         let held = hold(&Plan {
             paths: vec![home.join("link/x"), home.join("file/x")],
             record: record_file(&env(&home)),
+            record_writable: false,
         });
         assert_eq!(held.made, Vec::<PathBuf>::new());
         assert_eq!(held.warnings.len(), 2, "{:?}", held.warnings);
@@ -517,6 +555,7 @@ mod tests {
         let held = hold(&Plan {
             paths: vec![gone.clone()],
             record: record.clone(),
+            record_writable: false,
         });
         assert_eq!(held.release(), [gone]);
         assert_eq!(std::fs::read_to_string(&keep).unwrap(), "data");
