@@ -54,7 +54,9 @@ pub const LINUX_TOOLS: [(&str, &str); 4] = [
 ];
 
 const EXCLUDE_BEGIN: &str =
-    "# >>> srt-gen run >>> placeholders srt mounts over absent protected names while it runs";
+    "# >>> srt-gen run >>> the sandbox's temp folder, and placeholders over absent protected names while it runs";
+/// How the block's first line is recognised (its wording may change between versions).
+const EXCLUDE_BEGIN_PREFIX: &str = "# >>> srt-gen run >>>";
 const EXCLUDE_END: &str = "# <<< srt-gen run <<<";
 
 /// Runs inside the sandbox: records that the command started (so that srt's own failure
@@ -637,6 +639,7 @@ fn git_exclude_file(root: &Path) -> Option<(PathBuf, PathBuf)> {
 /// the project) that are absent now, as anchored `info/exclude` patterns, in a block
 /// srt-gen rewrites each run. A name already listed stays while its path is absent or an
 /// empty file or folder: another run's placeholder may be standing there right now.
+/// The sandbox's temp folder is always listed.
 fn plan_exclude(
     root: &Path,
     settings: &Settings,
@@ -689,6 +692,8 @@ fn plan_exclude(
         })
         .map(|n| format!("{prefix}{}", escape_pattern(n)))
         .collect();
+    // The sandbox's TMPDIR: what the command leaves there is not the project's.
+    patterns.push(format!("{prefix}{}/", escape_pattern(TMP_DIR)));
     patterns.sort();
     patterns.dedup();
     let mut text = outside;
@@ -730,7 +735,7 @@ fn split_block(text: &str) -> (String, Vec<String>) {
     let mut inside = false;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        if bare == EXCLUDE_BEGIN {
+        if bare.starts_with(EXCLUDE_BEGIN_PREFIX) {
             inside = true;
         } else if inside && bare == EXCLUDE_END {
             inside = false;
@@ -1269,5 +1274,11 @@ mod tests {
         assert_eq!(outside, "# git's own\n*.o\nafter\n");
         assert_eq!(listed, vec!["/.bashrc"]);
         assert_eq!(escape_pattern("!a*b"), "\\!a\\*b");
+        // A block written by an earlier version, with other words on its first line.
+        let (outside, listed) = split_block(&format!(
+            "*.o\n# >>> srt-gen run >>> placeholders srt mounts\n/.vscode\n{EXCLUDE_END}\n"
+        ));
+        assert_eq!(outside, "*.o\n");
+        assert_eq!(listed, vec!["/.vscode"]);
     }
 }
