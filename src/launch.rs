@@ -181,11 +181,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     for note in skipped.chain(&pre.warnings) {
         eprintln!("srt-gen run: note: {note}");
     }
-    let held = crate::placeholders::hold(&pre.placeholders);
-    report_placeholders("run", &held, opts.debug);
-    let outcome = launch.spawn();
-    held.release();
-    match outcome? {
+    match launch.spawn()? {
         Outcome::Exited(code) => {
             if code != 0 {
                 eprintln!(
@@ -201,20 +197,6 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
              `srt-gen doctor` checks this machine and {}",
             project.settings.display()
         ))),
-    }
-}
-
-/// What `hold` could not do, always; what it made, with `--debug`.
-pub fn report_placeholders(verb: &str, held: &crate::placeholders::Held, debug: bool) {
-    for w in &held.warnings {
-        eprintln!("srt-gen {verb}: note: {w}");
-    }
-    if debug && !held.made.is_empty() {
-        let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
-        eprintln!(
-            "srt-gen {verb}: placeholders over absent protected paths, removed after the last run ends: {}",
-            made.join(" ")
-        );
     }
 }
 
@@ -581,14 +563,15 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
             project.settings.display()
         ));
     }
+    let placeholders = crate::placeholders::plan(root, settings, env);
     Ok(Preflight {
         create,
         skipped,
         warnings,
         tmp,
         tmp_writable,
-        exclude: plan_exclude(root, settings, env)?,
-        placeholders: crate::placeholders::plan(root, settings, env),
+        exclude: plan_exclude(root, &placeholders.protected)?,
+        placeholders,
     })
 }
 
@@ -635,16 +618,12 @@ fn git_exclude_file(root: &Path) -> Option<(PathBuf, PathBuf)> {
     None
 }
 
-/// Placeholder names (srt's protected names, and the policy's denyWrite entries inside
-/// the project) that are absent now, as anchored `info/exclude` patterns, in a block
-/// srt-gen rewrites each run. A name already listed stays while its path is absent or an
-/// empty file or folder: another run's placeholder may be standing there right now.
-/// The sandbox's temp folder is always listed.
-fn plan_exclude(
-    root: &Path,
-    settings: &Settings,
-    env: &Env,
-) -> Result<Option<ExcludeUpdate>, Error> {
+/// The project's placeholder names (the paths srt protects with a placeholder when absent,
+/// from [`crate::placeholders::plan`], outside `.git`) that are absent now, as anchored
+/// `info/exclude` patterns, in a block srt-gen rewrites each run. A name already listed
+/// stays while it is a placeholder: another run's may be standing there right now. The
+/// sandbox's temp folder is always listed.
+fn plan_exclude(root: &Path, protected: &[PathBuf]) -> Result<Option<ExcludeUpdate>, Error> {
     let Some((top, file)) = git_exclude_file(root) else {
         return Ok(None);
     };
@@ -664,33 +643,19 @@ fn plan_exclude(
         Err(_) => return Ok(None),
     };
     let (outside, listed) = split_block(&old);
-    let mut names: Vec<String> = crate::placeholders::PROTECTED_FILES
+    let real_root = crate::env::resolve_symlinks(root);
+    let mut patterns: Vec<String> = protected
         .iter()
-        .chain(crate::placeholders::PROTECTED_DIRS.iter())
-        .map(|s| s.to_string())
-        .collect();
-    for entry in settings.strings(List::DenyWrite) {
-        if entry.contains(['*', '?', '[']) {
-            continue;
-        }
-        let p = env.absolute(entry, root);
-        if let Ok(rel) = p.strip_prefix(root) {
-            if !rel.as_os_str().is_empty() {
-                names.push(rel.to_string_lossy().into_owned());
+        .filter_map(|p| {
+            let rel = p.strip_prefix(&real_root).ok()?;
+            if rel.as_os_str().is_empty() || rel.starts_with(".git") {
+                return None;
             }
-        }
-    }
-    let mut patterns: Vec<String> = names
-        .iter()
-        .filter(|n| {
-            let p = root.join(n);
-            let pattern = format!("{prefix}{}", escape_pattern(n));
-            match std::fs::symlink_metadata(&p) {
-                Err(_) => true,
-                Ok(m) => listed.contains(&pattern) && is_empty(&p, &m),
-            }
+            let pattern = format!("{prefix}{}", escape_pattern(&rel.to_string_lossy()));
+            let keep = std::fs::symlink_metadata(p).is_err()
+                || (listed.contains(&pattern) && crate::placeholders::is_placeholder(p));
+            keep.then_some(pattern)
         })
-        .map(|n| format!("{prefix}{}", escape_pattern(n)))
         .collect();
     // The sandbox's TMPDIR: what the command leaves there is not the project's.
     patterns.push(format!("{prefix}{}/", escape_pattern(TMP_DIR)));
@@ -718,14 +683,6 @@ fn plan_exclude(
         text,
         patterns,
     }))
-}
-
-fn is_empty(p: &Path, m: &std::fs::Metadata) -> bool {
-    if m.is_dir() {
-        std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
-    } else {
-        m.len() == 0
-    }
 }
 
 /// The exclude file without srt-gen's block, and the patterns the block held.
@@ -777,6 +734,10 @@ pub struct Launch {
     pub observe: bool,
     /// `srt-gen learn --json`: the command's stdout goes to stderr, leaving stdout for JSON.
     pub stdout_to_stderr: bool,
+    /// `--debug`: also say which placeholders were made.
+    pub debug: bool,
+    /// Made before srt starts and removed after (see [`crate::placeholders`]).
+    pub placeholders: crate::placeholders::Plan,
 }
 
 /// What `srt-gen learn` reads off srt's stderr while the command runs.
@@ -825,6 +786,8 @@ impl Launch {
             marker,
             observe: false,
             stdout_to_stderr: false,
+            debug,
+            placeholders: pre.placeholders.clone(),
         }
     }
 
@@ -843,6 +806,21 @@ impl Launch {
         words.join(" ")
     }
 
+    /// What `hold` could not do, always; what it made, with `run --debug`.
+    fn report_placeholders(&self, held: &crate::placeholders::Held) {
+        let verb = if self.observe { "learn" } else { "run" };
+        for w in &held.warnings {
+            eprintln!("srt-gen {verb}: note: {w}");
+        }
+        if self.debug && !self.observe && !held.made.is_empty() {
+            let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
+            eprintln!(
+                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}",
+                made.join(" ")
+            );
+        }
+    }
+
     /// Starts srt and waits for it, forwarding SIGINT, SIGTERM and SIGHUP.
     pub fn spawn(&self) -> Result<Outcome, Error> {
         self.spawn_observed().map(|(o, _)| o)
@@ -853,7 +831,11 @@ impl Launch {
         if let Some(m) = &self.marker {
             let _ = std::fs::remove_file(m);
         }
-        let (out, observed) = match supervise(self) {
+        let held = crate::placeholders::hold(&self.placeholders);
+        self.report_placeholders(&held);
+        let supervised = supervise(self);
+        held.release();
+        let (out, observed) = match supervised {
             Ok((o, obs)) => (Ok(o), obs),
             Err(e) => (Err(e), Observed::default()),
         };

@@ -147,11 +147,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let held = crate::placeholders::hold(&prepared.pre.placeholders);
-    launch::report_placeholders("learn", &held, false);
-    let spawned = prepared.launch.spawn_observed();
-    held.release();
-    let (outcome, observed) = spawned?;
+    let (outcome, observed) = prepared.launch.spawn_observed()?;
     let exit = match outcome {
         Outcome::Exited(c) => c,
         Outcome::Signalled(sig) => 128u8.saturating_add(sig as u8),

@@ -58,7 +58,10 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// The placeholders a run needs: where, and the record shared by every run of this user.
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    /// Absent protected paths inside the policy's write roots, parents before children.
+    /// The paths srt protects with a placeholder when they are absent, present or not
+    /// (for git's exclude block, which must also cover another run's placeholders).
+    pub protected: Vec<PathBuf>,
+    /// Those of them absent now: what this run makes, parents before children.
     pub paths: Vec<PathBuf>,
     /// The lock and record file.
     pub record: PathBuf,
@@ -77,8 +80,8 @@ pub fn record_file(env: &Env) -> PathBuf {
 }
 
 /// The paths srt would make a mount point for, with srt started in `root`: srt's own
-/// protected names there and the policy's denyWrite entries, each only where it is absent
-/// and inside a write root (elsewhere it is read-only anyway, and srt makes nothing).
+/// protected names there and the policy's denyWrite entries, each inside a write root
+/// (elsewhere it is read-only anyway, and srt makes nothing), spelled as srt resolves them.
 pub fn plan(root: &Path, settings: &Settings, env: &Env) -> Plan {
     let mut wanted: Vec<PathBuf> = PROTECTED_FILES
         .iter()
@@ -112,24 +115,29 @@ pub fn plan(root: &Path, settings: &Settings, env: &Env) -> Plan {
         .filter(plain)
         .map(|e| resolve_symlinks(&env.absolute(e, root)))
         .collect();
-    let mut paths: Vec<PathBuf> = wanted
+    let mut protected: Vec<PathBuf> = wanted
         .iter()
         .map(|p| resolve_symlinks(p))
         .filter(|p| {
             p.is_absolute()
                 && !p.to_string_lossy().contains('\n')
                 && roots.iter().any(|r| p.starts_with(r) && p != r)
-                && std::fs::symlink_metadata(p).is_err()
         })
         .collect();
-    paths.sort();
-    paths.dedup();
+    protected.sort();
+    protected.dedup();
+    let paths = protected
+        .iter()
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .cloned()
+        .collect();
     let record = record_file(env);
     let record_writable = {
         let real = resolve_symlinks(&record);
         roots.iter().any(|r| real.starts_with(r))
     };
     Plan {
+        protected,
         paths,
         record,
         record_writable,
@@ -328,18 +336,23 @@ fn make(path: &Path, folder: bool) -> Result<Vec<PathBuf>, String> {
     Ok(made)
 }
 
-/// Removes an empty regular file or an empty folder (never through a symlink).
+/// Whether `p` looks like a placeholder: an empty regular file or an empty folder (not a
+/// symlink). srt's own cleanup uses the same test.
+pub fn is_placeholder(p: &Path) -> bool {
+    std::fs::symlink_metadata(p).is_ok_and(|m| {
+        (m.is_file() && m.len() == 0)
+            || (m.is_dir() && std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none()))
+    })
+}
+
+/// Removes a placeholder (an empty folder only when it is still empty).
 fn remove_if_empty(p: &Path) -> bool {
-    let Ok(m) = std::fs::symlink_metadata(p) else {
-        return false;
-    };
-    if m.is_file() && m.len() == 0 {
-        std::fs::remove_file(p).is_ok()
-    } else if m.is_dir() {
-        std::fs::remove_dir(p).is_ok()
-    } else {
-        false
-    }
+    is_placeholder(p)
+        && if p.is_dir() {
+            std::fs::remove_dir(p).is_ok()
+        } else {
+            std::fs::remove_file(p).is_ok()
+        }
 }
 
 #[cfg(test)]
@@ -422,6 +435,10 @@ mod tests {
             ]
         );
         assert_eq!(plan.record, home.join(".cache/srt-gen/placeholders"));
+        // Present ones are still protected (for git's exclude block), just not made.
+        assert!(plan.protected.contains(&root.join(".bashrc")));
+        assert!(plan.protected.contains(&root.join(".git/hooks")));
+        assert!(!plan.protected.contains(&home.join(".ssh/config")));
     }
 
     #[test]
@@ -497,6 +514,7 @@ mod tests {
         assert_eq!(second_plan.paths, Vec::<PathBuf>::new());
         // A third run's plan that still names it (made between its plan and its hold).
         let third = hold(&Plan {
+            protected: vec![agents.clone()],
             paths: vec![agents.clone()],
             record: record_file(&e),
             record_writable: false,
@@ -527,6 +545,7 @@ mod tests {
         std::os::unix::fs::symlink(&elsewhere, home.join("link")).unwrap();
         std::fs::write(home.join("file"), "").unwrap();
         let held = hold(&Plan {
+            protected: Vec::new(),
             paths: vec![home.join("link/x"), home.join("file/x")],
             record: record_file(&env(&home)),
             record_writable: false,
@@ -553,6 +572,7 @@ mod tests {
         .unwrap();
         let gone = home.join(".claude/agents");
         let held = hold(&Plan {
+            protected: Vec::new(),
             paths: vec![gone.clone()],
             record: record.clone(),
             record_writable: false,

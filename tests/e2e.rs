@@ -14,7 +14,7 @@ use common::show;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{interrupt, processes_with, Sandbox};
+use common::{interrupt, processes_with, wait_for, Sandbox};
 
 /// What the end-to-end tests need from the machine, found once per test.
 struct Machine {
@@ -433,19 +433,6 @@ fn pip_project_builds_its_package_and_nothing_else() {
         "https://index.crates.io/config.json",
         "3143",
     );
-}
-
-/// Waits up to 30 s for `p` to exist.
-fn wait_for(p: &Path) {
-    let t = std::time::Instant::now();
-    while !p.exists() {
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(30),
-            "{} never appeared",
-            p.display()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
 }
 
 /// Two sandboxes of one user at once (a batch run over two repositories): the first one

@@ -107,35 +107,27 @@ fn a_missing_npm_fragment_is_proposed_and_applied() {
         .is_file());
 }
 
+/// `-- curl` fetching `url` quietly, as the command learn runs.
+fn curl(url: &str) -> [&str; 6] {
+    ["--", "curl", "-sS", "-o", "/dev/null", url]
+}
+
+const APPLY: [&str; 2] = ["--apply", "--yes"];
+
 #[test]
 fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
     let Some(p) = project("an_unknown_host_gets_a_project_local_entry", "e2e-npm") else {
         return;
     };
     let s = &p.s;
-    let report = p.learn_json(&[
-        "--",
-        "curl",
-        "-sS",
-        "-o",
-        "/dev/null",
-        "https://example.com/",
-    ]);
+    let report = p.learn_json(&curl("https://example.com/"));
     let item = &report["items"][0];
     assert_eq!(item["value"], "example.com");
     assert_eq!(item["proposal"]["action"], "project-local");
     assert_eq!(item["proposal"]["list"], "network.allowedDomains");
     assert_ne!(report["exit"], 0, "curl itself failed with the 403");
 
-    let out = p.run(&[
-        "learn",
-        "--",
-        "curl",
-        "-sS",
-        "-o",
-        "/dev/null",
-        "https://example.com/",
-    ]);
+    let out = p.run(&[&["learn"][..], &curl("https://example.com/")].concat());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("host example.com (refused 1×): project-local: example.com in network.allowedDomains (no catalog fragment has it)"), "{err}");
     assert!(
@@ -147,17 +139,7 @@ fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
         "srt's debug lines are read, not shown: {err}"
     );
 
-    let risky = [
-        "--",
-        "curl",
-        "-sS",
-        "-o",
-        "/dev/null",
-        "https://storage.googleapis.com/",
-    ];
-    let mut apply = vec!["--apply", "--yes"];
-    apply.extend_from_slice(&risky);
-    let report = p.learn_json(&apply);
+    let report = p.learn_json(&[&APPLY[..], &curl("https://storage.googleapis.com/")].concat());
     assert_eq!(
         report["items"][0]["proposal"]["action"], "risky",
         "{report:#}"
@@ -172,16 +154,7 @@ fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
     let mut v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
     v["network"]["deniedDomains"] = serde_json::json!(["tracker.example.net"]);
     s.write(".srt.json", &serde_json::to_string_pretty(&v).unwrap());
-    let report = p.learn_json(&[
-        "--apply",
-        "--yes",
-        "--",
-        "curl",
-        "-sS",
-        "-o",
-        "/dev/null",
-        "https://tracker.example.net/",
-    ]);
+    let report = p.learn_json(&[&APPLY[..], &curl("https://tracker.example.net/")].concat());
     assert_eq!(
         report["items"][0]["proposal"]["action"], "denied",
         "{report:#}"
@@ -192,16 +165,7 @@ fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
     );
     assert!(report.get("applied").is_none());
 
-    let mut apply = vec!["--apply", "--yes"];
-    apply.extend_from_slice(&[
-        "--",
-        "curl",
-        "-sS",
-        "-o",
-        "/dev/null",
-        "https://example.com/",
-    ]);
-    p.learn_json(&apply);
+    p.learn_json(&[&APPLY[..], &curl("https://example.com/")].concat());
     let out = p.run(&["explain", "example.com"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.starts_with("example.com: allowed"), "{text}");

@@ -204,14 +204,7 @@ pub fn interrupt(mut c: Command, started: &Path, sig: i32) -> Option<i32> {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let t = Instant::now();
-    while !started.exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "the command never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(started);
     Command::new("kill")
         .arg(format!("-{sig}"))
         .arg(child.id().to_string())
@@ -219,6 +212,19 @@ pub fn interrupt(mut c: Command, started: &Path, sig: i32) -> Option<i32> {
         .unwrap();
     let status = child.wait().unwrap();
     status.code()
+}
+
+/// Waits up to 30 s for `p` to exist (a command's start marker).
+pub fn wait_for(p: &Path) {
+    let t = Instant::now();
+    while !p.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "{} never appeared",
+            p.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// A command's exit code and output, for assertion messages.
