@@ -167,7 +167,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 cwd.display()
             ),
         )),
-        Some(p) => match launch::check_config(&p.settings) {
+        Some(p) => match launch::load_policy(p, env, false) {
             Err(e) => out.push(fail(
                 "config",
                 e.to_string(),

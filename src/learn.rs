@@ -8,7 +8,7 @@
 //! own errors do (`Read-only file system` with the path, pip's "is not writable"), so
 //! those lines are read, and a write is proposed only where such a line names its path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -371,53 +371,48 @@ fn describe(p: &Proposal) -> String {
     }
 }
 
-/// Merges entries into `.srt-gen/fragments/learned.toml` (a project fragment in the
-/// catalog's own format), keeping what an earlier learn wrote.
+/// Adds entries to `.srt-gen/fragments/learned.toml` (a project fragment in the catalog's
+/// own format). What is there stays byte for byte, the user's edits and comments included:
+/// new entries are appended, and entries already there are not added again.
 fn write_learned(project: &Project, new: &[(String, String, String)]) -> Result<(), Error> {
     let path = project
         .root
         .join(".srt-gen/fragments")
         .join(format!("{LEARNED}.toml"));
-    let mut hosts: BTreeMap<String, String> = BTreeMap::new();
-    let mut writes: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(bytes) = crate::write::read_regular(&path)? {
-        let text = String::from_utf8_lossy(&bytes);
-        let old = crate::catalog::parse_fragment(&text, &path.display().to_string())?;
-        hosts.extend(old.hosts.into_iter().map(|h| (h.host, h.source)));
-        writes.extend(
-            old.write
-                .into_iter()
-                .filter_map(|w| w.path.map(|p| (p, w.source))),
-        );
-    }
-    for (list, entry, source) in new {
-        let map = if list == List::AllowedDomains.key() {
-            &mut hosts
-        } else {
-            &mut writes
-        };
-        map.entry(entry.clone()).or_insert_with(|| source.clone());
-    }
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let mut text = String::from(
-        "# Written by `srt-gen learn --apply`: what the sandbox refused that no catalog fragment\n\
-         # covers. Edit freely; `srt-gen remove learned` takes all of it out of .srt.json.\n",
-    );
-    text.push_str(&format!("name = {}\nkind = \"preset\"\n", q(LEARNED)));
-    text.push_str(
-        "description = \"Entries srt-gen learn found that no catalog fragment covers\"\n",
-    );
-    for (host, source) in &hosts {
+    let mut seen: BTreeSet<(bool, String)> = BTreeSet::new();
+    let mut text = match crate::srt_config::read_text(&path)? {
+        Some(old) => {
+            let frag = crate::catalog::parse_fragment(&old, &path.display().to_string())?;
+            seen.extend(frag.hosts.into_iter().map(|h| (true, h.host)));
+            seen.extend(frag.write.into_iter().filter_map(|w| w.path.map(|p| (false, p))));
+            if !old.is_empty() && !old.ends_with('\n') {
+                old + "\n"
+            } else {
+                old
+            }
+        }
+        None => format!(
+            "# Written by `srt-gen learn --apply`: what the sandbox refused that no catalog fragment\n\
+             # covers. Edit freely; `srt-gen remove learned` takes all of it out of .srt.json.\n\
+             name = {}\nkind = \"preset\"\n\
+             description = \"Entries srt-gen learn found that no catalog fragment covers\"\n",
+            q(LEARNED)
+        ),
+    };
+    for (list, entry, source) in new {
+        let host = list == List::AllowedDomains.key();
+        if !seen.insert((host, entry.clone())) {
+            continue;
+        }
+        let (table, key) = if host {
+            ("hosts", "host")
+        } else {
+            ("write", "path")
+        };
         text.push_str(&format!(
-            "\n[[hosts]]\nhost = {}\nsource = {}\n",
-            q(host),
-            q(source)
-        ));
-    }
-    for (p, source) in &writes {
-        text.push_str(&format!(
-            "\n[[write]]\npath = {}\nsource = {}\n",
-            q(p),
+            "\n[[{table}]]\n{key} = {}\nsource = {}\n",
+            q(entry),
             q(source)
         ));
     }
@@ -463,6 +458,43 @@ pub fn render(report: &Report, apply: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn learned_toml_keeps_what_the_user_wrote_and_adds_each_entry_once() {
+        let t = tempfile::tempdir().unwrap();
+        let project = Project {
+            root: t.path().to_path_buf(),
+            settings: t.path().join(".srt.json"),
+            justfile: t.path().join("justfile"),
+        };
+        let entry =
+            |list: List, e: &str| (list.key().to_string(), e.to_string(), "seen".to_string());
+        write_learned(&project, &[entry(List::AllowedDomains, "a.example")]).unwrap();
+        let file = t.path().join(".srt-gen/fragments/learned.toml");
+        // The user edits it: a comment, a platform, a write-protected path.
+        let edited = format!(
+            "{}# ours, keep\n[[deny-write]]\npath = \"./secrets\"\nsource = \"us\"\n",
+            std::fs::read_to_string(&file).unwrap()
+        );
+        std::fs::write(&file, &edited).unwrap();
+        write_learned(
+            &project,
+            &[
+                entry(List::AllowedDomains, "a.example"),
+                entry(List::AllowedDomains, "b.example"),
+                entry(List::AllowWrite, "~/.cache/tool"),
+                entry(List::AllowWrite, "~/.cache/tool"),
+            ],
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with(&edited), "{text}");
+        let frag = crate::catalog::parse_fragment(&text, "learned.toml").unwrap();
+        let hosts: Vec<&str> = frag.hosts.iter().map(|h| h.host.as_str()).collect();
+        assert_eq!(hosts, ["a.example", "b.example"]);
+        assert_eq!(frag.write.len(), 1);
+        assert_eq!(text.matches("~/.cache/tool").count(), 1);
+    }
 
     #[test]
     fn hosts_from_debug_lines() {

@@ -340,6 +340,23 @@ fn a_policy_with_lint_errors_runs_only_with_force() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
+    // doctor judges the policy as run does: a failed check, with the finding.
+    let out = cmd(&s, &bin).args(["doctor", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let config = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "config")
+        .unwrap();
+    assert_eq!(config["status"], "fail", "{config}");
+    assert!(
+        config["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("filesystem.allowWrite[3]")),
+        "{config}"
+    );
 }
 
 #[test]
