@@ -54,9 +54,7 @@ pub const LINUX_TOOLS: [(&str, &str); 4] = [
 ];
 
 const EXCLUDE_BEGIN: &str =
-    "# >>> srt-gen run >>> the sandbox's temp folder, and placeholders over absent protected names while it runs";
-/// How the block's first line is recognised (its wording may change between versions).
-const EXCLUDE_BEGIN_PREFIX: &str = "# >>> srt-gen run >>>";
+    "# >>> srt-gen run >>> placeholders srt mounts over absent protected names while it runs";
 const EXCLUDE_END: &str = "# <<< srt-gen run <<<";
 
 /// Runs inside the sandbox: records that the command started (so that srt's own failure
@@ -632,8 +630,8 @@ fn git_exclude_file(root: &Path) -> Option<(PathBuf, PathBuf)> {
 /// The project's placeholder names (the paths srt protects with a placeholder when absent,
 /// from [`crate::placeholders::plan`], outside `.git`) that are absent now, as anchored
 /// `info/exclude` patterns, in a block srt-gen rewrites each run. A name already listed
-/// stays while it is a placeholder: another run's may be standing there right now. The
-/// sandbox's temp folder is always listed.
+/// stays while it is a placeholder: another run's may be standing there right now. (The
+/// sandbox's temp folder is kept out of git by `.srt-gen/.gitignore`, which `init` writes.)
 fn plan_exclude(root: &Path, protected: &[PathBuf]) -> Result<Option<ExcludeUpdate>, Error> {
     let Some((top, file)) = git_exclude_file(root) else {
         return Ok(None);
@@ -668,8 +666,6 @@ fn plan_exclude(root: &Path, protected: &[PathBuf]) -> Result<Option<ExcludeUpda
             keep.then_some(pattern)
         })
         .collect();
-    // The sandbox's TMPDIR: what the command leaves there is not the project's.
-    patterns.push(format!("{prefix}{}/", escape_pattern(TMP_DIR)));
     patterns.sort();
     patterns.dedup();
     let mut text = outside;
@@ -703,7 +699,7 @@ fn split_block(text: &str) -> (String, Vec<String>) {
     let mut inside = false;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        if bare.starts_with(EXCLUDE_BEGIN_PREFIX) {
+        if bare == EXCLUDE_BEGIN {
             inside = true;
         } else if inside && bare == EXCLUDE_END {
             inside = false;
@@ -1267,11 +1263,5 @@ mod tests {
         assert_eq!(outside, "# git's own\n*.o\nafter\n");
         assert_eq!(listed, vec!["/.bashrc"]);
         assert_eq!(escape_pattern("!a*b"), "\\!a\\*b");
-        // A block written by an earlier version, with other words on its first line.
-        let (outside, listed) = split_block(&format!(
-            "*.o\n# >>> srt-gen run >>> placeholders srt mounts\n/.vscode\n{EXCLUDE_END}\n"
-        ));
-        assert_eq!(outside, "*.o\n");
-        assert_eq!(listed, vec!["/.vscode"]);
     }
 }

@@ -186,8 +186,6 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
         "{exclude}"
     );
     assert!(exclude.contains("\n/.claude/commands\n"), "{exclude}");
-    // So is the sandbox's temp folder, which the command fills.
-    assert!(exclude.contains("\n/.srt-gen/tmp/\n"), "{exclude}");
     assert!(
         !exclude.contains("/justfile") && !exclude.contains("/.srt.json"),
         "{exclude}"
