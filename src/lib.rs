@@ -308,7 +308,7 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         paths.iter().map(|p| base.join(p)).collect()
     };
     let many = paths.len() > 1;
-    let mut failed = 0u8;
+    let mut failed = 0usize;
     let mut last_code = 0u8;
     let mut json_out = Vec::new();
     for path in &paths {

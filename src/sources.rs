@@ -136,9 +136,16 @@ fn without_user(rest: &str) -> &str {
 /// Reads every source of hosts for a project whose detection is given.
 pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
     let mut s = Sources::default();
+    // A tool's configuration counts only where the project uses the tool: a Rust project
+    // gets no hosts from the user's pip.conf or ~/.npmrc.
+    let uses = |names: &[&str]| names.iter().any(|n| detection.found.contains_key(*n));
+    // The folders of an ecosystem's detected files, and the project root (a monorepo's
+    // configuration sits there), when the ecosystem is used at all.
     let dirs = |names: &[&str]| -> BTreeSet<String> {
         let mut d: BTreeSet<String> = BTreeSet::new();
-        d.insert(String::new());
+        if uses(names) {
+            d.insert(String::new());
+        }
         for n in names {
             for f in detection.found.get(*n).into_iter().flatten() {
                 d.insert(
@@ -165,7 +172,8 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
     };
 
     // npm and pnpm read .npmrc; Yarn Berry reads .yarnrc.yml.
-    for dir in dirs(&["node", "pnpm", "yarn", "yarn-berry"]) {
+    const NODE: [&str; 4] = ["node", "pnpm", "yarn", "yarn-berry"];
+    for dir in dirs(&NODE) {
         let rel = join(&dir, ".npmrc");
         if let Some(text) = read(&rel) {
             npmrc(&mut s, &rel, true, &text);
@@ -179,34 +187,18 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
             package_json_git(&mut s, &rel, &text);
         }
     }
-    if let Some(v) = env.var("npm_config_registry") {
-        s.url("$npm_config_registry", false, v);
-        s.replace("$npm_config_registry", false, NPM_PUBLIC);
-    }
-    let user_npmrc = env.home.join(".npmrc");
-    if let Ok(text) = std::fs::read_to_string(&user_npmrc) {
-        let before = s.found.len();
-        npmrc(&mut s, "~/.npmrc", false, &text);
-        // The sandbox cannot read ~/.npmrc (it holds tokens), so npm inside does not see
-        // its registry: keep the public hosts and say how to carry the setting in.
-        if let Some(f) = s
-            .found
-            .iter_mut()
-            .skip(before)
-            .find(|f| f.key == "file:~/.npmrc")
-        {
-            if !f.replaces.is_empty() {
-                f.replaces.clear();
-                s.warnings.push(
-                    "~/.npmrc names a registry, but the sandbox cannot read ~/.npmrc (it holds tokens): \
-                     put `registry=` in the project's .npmrc or set npm_config_registry"
-                        .into(),
-                );
-            }
+    if uses(&NODE) {
+        if let Some(v) = env.var("npm_config_registry") {
+            s.url("$npm_config_registry", false, v);
+            s.replace("$npm_config_registry", false, NPM_PUBLIC);
+        }
+        if let Ok(text) = std::fs::read_to_string(env.home.join(".npmrc")) {
+            npmrc(&mut s, "~/.npmrc", false, &text);
         }
     }
 
-    for dir in dirs(&["python", "uv", "poetry", "pdm", "pipenv", "hatch"]) {
+    const PYTHON: [&str; 6] = ["python", "uv", "poetry", "pdm", "pipenv", "hatch"];
+    for dir in dirs(&PYTHON) {
         for name in list_files(&root.join(&dir)) {
             if crate::detect::glob_match("requirements*.txt", &name)
                 || crate::detect::glob_match("requirements*.in", &name)
@@ -232,7 +224,9 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
             pipfile(&mut s, &rel, &text);
         }
     }
-    pip_user_config(&mut s, env);
+    if uses(&PYTHON) {
+        pip_user_config(&mut s, env);
+    }
 
     for dir in dirs(&["rust"]) {
         let rel = join(&dir, ".cargo/config.toml");
@@ -308,7 +302,16 @@ fn npmrc(s: &mut Sources, origin: &str, in_project: bool, text: &str) {
         }
         if k == "registry" {
             s.url(origin, in_project, v);
-            s.replace(origin, in_project, NPM_PUBLIC);
+            if in_project {
+                s.replace(origin, in_project, NPM_PUBLIC);
+            } else {
+                // The sandbox cannot read ~/.npmrc (it holds tokens), so npm inside does
+                // not see its registry: keep the public hosts, and say how to carry it in.
+                s.warnings.push(format!(
+                    "{origin} names a registry, but the sandbox cannot read {origin} (it holds tokens): \
+                     put `registry=` in the project's .npmrc or set npm_config_registry"
+                ));
+            }
         } else if k.starts_with('@') && k.ends_with(":registry") {
             s.url(origin, in_project, v);
         }

@@ -354,6 +354,11 @@ fn dash_c_and_several_projects() {
     let stderr = s.clean(&out.stderr);
     assert!(stderr.contains("d: error:"), "{stderr}");
     assert!(stderr.contains("2 of 3 projects failed"), "{stderr}");
+    // However many fail (the count once wrapped at 256, into exit 0).
+    let missing: Vec<String> = (0..256).map(|i| format!("missing{i}")).collect();
+    let out = s.cmd().arg("init").args(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(s.clean(&out.stderr).contains("256 of 256 projects failed"));
 
     let out = s
         .cmd()

@@ -272,3 +272,69 @@ fn user_configuration_counts_as_the_users() {
         "{summary}"
     );
 }
+
+/// The user's configuration of a tool counts only for projects that use the tool; and a
+/// registry in ~/.npmrc, which the sandbox cannot read, keeps the public hosts.
+#[test]
+fn user_configuration_of_an_unused_tool_adds_nothing() {
+    let user_config = |s: &Sandbox, vars: &[(&str, &str)]| {
+        std::fs::write(
+            s.home().join(".npmrc"),
+            "registry=https://npm.corp.example/\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(s.home().join(".config/pip")).unwrap();
+        std::fs::write(
+            s.home().join(".config/pip/pip.conf"),
+            "[global]\nindex-url = https://mirror.corp.example/simple\n",
+        )
+        .unwrap();
+        let out = s
+            .cmd()
+            .args(["init", "--no-justfile"])
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::show(&out));
+        let v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+        (
+            list(&v, "network", "allowedDomains"),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let vars = [
+        ("npm_config_registry", "https://npm2.corp.example/"),
+        ("PIP_INDEX_URL", "https://pypi.corp.example/simple"),
+    ];
+    let (hosts, err) = user_config(&Sandbox::fixture("go-module"), &vars);
+    assert!(
+        hosts.iter().all(|h| !h.contains("corp.example")),
+        "{hosts:?}"
+    );
+    assert!(!err.contains("~/.npmrc"), "{err}");
+
+    // npm's environment variable reaches npm inside the sandbox and replaces the public
+    // registry; pip's settings do not count for an npm project.
+    let (hosts, _) = user_config(&Sandbox::fixture("npm-app"), &vars);
+    assert_eq!(
+        hosts,
+        ["api.anthropic.com", "npm.corp.example", "npm2.corp.example"]
+    );
+
+    // ~/.npmrc alone: its registry is added, the public one stays, and the user is told.
+    let (hosts, err) = user_config(&Sandbox::fixture("npm-app"), &[]);
+    assert_eq!(
+        hosts,
+        [
+            "api.anthropic.com",
+            "npm.corp.example",
+            "registry.npmjs.org"
+        ]
+    );
+    assert!(
+        err.contains(
+            "~/.npmrc names a registry, but the sandbox cannot read ~/.npmrc (it holds tokens)"
+        ),
+        "{err}"
+    );
+}
