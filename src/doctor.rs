@@ -133,7 +133,15 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
         ),
     });
 
-    out.push(node_check(env));
+    // srt from npm is a Node script; a bundled srt does not need Node.
+    out.push(match &srt {
+        Ok(s) if !launch::needs_node(&s.path) => check(
+            "node",
+            Status::Skip,
+            format!("{} does not run on Node", s.path.display()),
+        ),
+        _ => node_check(env),
+    });
 
     if env.os == Os::Linux {
         let mut bwrap = None;
@@ -288,10 +296,10 @@ fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &
             WritePath::Present(_) => {}
             WritePath::Create(_) => create.push(*entry),
             WritePath::Skip {
-                path,
+                why,
                 expected: true,
                 ..
-            } => files.push(format!("{entry} ({})", path.display())),
+            } => files.push(format!("{entry}: {why}")),
             WritePath::Skip { path, .. } => elsewhere.push(path),
         }
     }
@@ -317,10 +325,7 @@ fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &
         ));
     }
     if !files.is_empty() {
-        notes.push(format!(
-            "absent files, skipped by srt until they exist: {}",
-            files.join(", ")
-        ));
+        notes.push(format!("left as they are: {}", files.join("; ")));
     }
     if notes.is_empty() {
         check(
@@ -335,11 +340,7 @@ fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &
 
 fn tmp_check(p: &Project, settings: &crate::srt_config::Settings, env: &Env) -> Check {
     let tmp = p.root.join(launch::TMP_DIR);
-    let covered = settings
-        .strings(List::AllowWrite)
-        .iter()
-        .any(|e| tmp.starts_with(env.absolute(e, &p.root)));
-    if !covered {
+    if !launch::tmp_writable(&p.root, settings, env) {
         return fail(
             "tmp",
             format!(

@@ -513,6 +513,15 @@ fn creatable_areas(root: &Path, env: &Env) -> Vec<PathBuf> {
     areas
 }
 
+/// Whether the policy lets the sandbox write its temp folder, `./.srt-gen/tmp`.
+pub fn tmp_writable(root: &Path, settings: &Settings, env: &Env) -> bool {
+    let tmp = root.join(TMP_DIR);
+    settings
+        .strings(List::AllowWrite)
+        .iter()
+        .any(|e| tmp.starts_with(env.absolute(e, root)))
+}
+
 /// What `run` does before srt starts, computed without touching anything.
 #[derive(Debug, Clone)]
 pub struct Preflight {
@@ -561,10 +570,7 @@ pub fn preflight(project: &Project, settings: &Settings, env: &Env) -> Result<Pr
     if !tmp.exists() && !create.contains(&tmp) {
         create.push(tmp.clone());
     }
-    let tmp_writable = allow.iter().any(|e| {
-        let p = env.absolute(e, root);
-        tmp.starts_with(&p)
-    });
+    let tmp_writable = tmp_writable(root, settings, env);
     if !tmp_writable {
         warnings.push(format!(
             "the policy does not let the sandbox write ./{TMP_DIR}, the sandbox's TMPDIR; \

@@ -441,5 +441,7 @@ fn doctor_checks_the_projects_policy() {
         "{w}"
     );
     assert_eq!(by_name("tmp")["status"], "warn");
+    // The stand-in srt is a shell script: Node is not asked for.
+    assert_eq!(by_name("node")["status"], "skip", "{}", by_name("node"));
     assert_eq!(out.status.code(), Some(1));
 }
