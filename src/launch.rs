@@ -491,7 +491,7 @@ pub fn classify_write(entry: &str, root: &Path, env: &Env) -> WritePath {
     }
 }
 
-fn names_a_file(path: &Path) -> bool {
+pub(crate) fn names_a_file(path: &Path) -> bool {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .is_some_and(|n| {

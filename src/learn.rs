@@ -159,11 +159,33 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     };
 
     let project = &prepared.project;
-    let catalog = Catalog::load(&project.root, env)?;
-    let detection = crate::detect::detect(&project.root, &catalog);
     let settings = &prepared.settings;
+    let hosts = refused_hosts(&observed.debug);
+    let mut writes: BTreeMap<String, usize> = BTreeMap::new();
+    for text in &observed.refused_writes {
+        for p in refused_paths(text) {
+            *writes.entry(p).or_default() += 1;
+        }
+    }
     let mut items = Vec::new();
-    for (target, attempts, by_rule) in refused_hosts(&observed.debug) {
+    // The catalog, resolved once, and the project's detection: only when there is
+    // something to map.
+    let catalog = if hosts.is_empty() && writes.is_empty() {
+        None
+    } else {
+        Some(Catalog::load(&project.root, env)?)
+    };
+    let detection = catalog
+        .as_ref()
+        .map(|c| crate::detect::detect(&project.root, c))
+        .unwrap_or_default();
+    let candidates: Vec<_> = catalog
+        .iter()
+        .flat_map(|c| &c.fragments)
+        .filter(|f| f.kind != Kind::Base && f.name != LEARNED)
+        .map(|f| (f, f.resolve(env, &[env.os])))
+        .collect();
+    for (target, attempts, by_rule) in hosts {
         let host = host_entry(&target);
         let bare = host
             .rsplit_once(':')
@@ -179,7 +201,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
                 by: format!("network.deniedDomains {by}"),
             }
         } else {
-            let base = match best_fragment(&catalog, env, &detection, |r| {
+            let base = match best_fragment(&candidates, &detection, |r| {
                 r.list == List::AllowedDomains && crate::hosts::matches(&r.value, &bare)
             }) {
                 Some(f) => Proposal::Add {
@@ -207,15 +229,9 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
             proposal,
         });
     }
-    let mut writes: BTreeMap<String, usize> = BTreeMap::new();
-    for text in &observed.refused_writes {
-        for p in refused_paths(text) {
-            *writes.entry(p).or_default() += 1;
-        }
-    }
     for (path, attempts) in writes {
         let abs = PathBuf::from(&path);
-        let proposal = match best_fragment(&catalog, env, &detection, |r| {
+        let proposal = match best_fragment(&candidates, &detection, |r| {
             r.list == List::AllowWrite && abs.starts_with(env.absolute(&r.value, &project.root))
         }) {
             Some(f) => Proposal::Add {
@@ -245,31 +261,38 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     Ok((0, report))
 }
 
-/// Among the fragments that would allow it, the one the project's files point at (its
-/// markers are present), else the smallest.
+/// Among the fragments (resolved for this platform) that would allow it, the one the
+/// project's files point at (its markers are present), else the smallest.
 fn best_fragment<'a>(
-    catalog: &'a Catalog,
-    env: &Env,
+    candidates: &[(&'a Fragment, Vec<crate::catalog::Resolved>)],
     detection: &crate::detect::Detection,
     pred: impl Fn(&crate::catalog::Resolved) -> bool,
 ) -> Option<&'a Fragment> {
-    catalog
-        .fragments
+    candidates
         .iter()
-        .filter(|f| f.kind != Kind::Base && f.name != LEARNED)
-        .filter_map(|f| {
-            let entries = f.resolve(env, &[env.os]);
-            entries.iter().any(&pred).then_some((f, entries.len()))
+        .filter(|(_, entries)| entries.iter().any(&pred))
+        .min_by_key(|(f, entries)| {
+            (
+                !detection.found.contains_key(&f.name),
+                entries.len(),
+                f.name.clone(),
+            )
         })
-        .min_by_key(|(f, n)| (!detection.found.contains_key(&f.name), *n, f.name.clone()))
-        .map(|(f, _)| f)
+        .map(|(f, _)| *f)
 }
 
 /// The folder the command named (its cache folder, say), or the folder of a file it
-/// named; never the home, a top-level folder, or a folder above the home.
+/// named (an absent file too: srt skips an allowWrite entry that does not exist, so the
+/// entry must be the folder); never the home, a top-level folder, or a folder above the
+/// home.
 fn local_write(abs: &Path, env: &Env) -> Proposal {
     let mut candidate = abs.to_path_buf();
-    if candidate.exists() && !candidate.is_dir() {
+    let a_file = if candidate.exists() {
+        !candidate.is_dir()
+    } else {
+        launch::names_a_file(&candidate)
+    };
+    if a_file {
         candidate.pop();
     }
     let depth = candidate.components().count();
@@ -458,6 +481,33 @@ pub fn render(report: &Report, apply: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_file_write_proposes_its_folder_whether_or_not_the_file_exists() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().canonicalize().unwrap();
+        let env = Env {
+            vars: BTreeMap::new(),
+            home: home.clone(),
+            os: crate::env::Os::Linux,
+        };
+        let cache = home.join(".cache/tool");
+        std::fs::create_dir_all(&cache).unwrap();
+        std::fs::write(cache.join("present.db"), "").unwrap();
+        for file in ["present.db", "absent.db"] {
+            match local_write(&cache.join(file), &env) {
+                Proposal::ProjectLocal { entry, .. } => {
+                    assert_eq!(entry, "~/.cache/tool", "{file}")
+                }
+                other => panic!("{file}: {other:?}"),
+            }
+        }
+        // A folder the command named is proposed as it is, present or not.
+        match local_write(&home.join(".cache/other"), &env) {
+            Proposal::ProjectLocal { entry, .. } => assert_eq!(entry, "~/.cache/other"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn learned_toml_keeps_what_the_user_wrote_and_adds_each_entry_once() {
