@@ -295,14 +295,13 @@ impl Catalog {
                 let text = std::fs::read_to_string(&file).map_err(|e| {
                     Error::io(format!("cannot read fragment {}", file.display()), e)
                 })?;
-                let mut frag = parse_fragment(&text, &file.display().to_string())?;
+                let frag = parse_fragment(&text, &file.display().to_string())?;
                 if frag.kind == Kind::Base {
                     return Err(Error::Catalog {
                         file: file.display().to_string(),
                         message: "a user fragment cannot be of kind \"base\"".into(),
                     });
                 }
-                frag.origin = file.display().to_string();
                 catalog.fragments.push(frag);
             }
         }
@@ -411,16 +410,20 @@ pub fn parse_fragment(text: &str, origin: &str) -> Result<Fragment, Error> {
         file: origin.to_string(),
         message,
     };
-    if frag.name.is_empty()
-        || !frag
-            .name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    // Aliases are names too: `add`, `remove` and the suggestions for a misspelt name
+    // match them (an empty one would look close to every name).
+    for (what, n) in
+        std::iter::once(("name", &frag.name)).chain(frag.aliases.iter().map(|a| ("alias", a)))
     {
-        return Err(bad(format!(
-            "name `{}` must be lowercase letters, digits and `-`",
-            frag.name
-        )));
+        if n.is_empty()
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(bad(format!(
+                "{what} `{n}` must be lowercase letters, digits and `-`"
+            )));
+        }
     }
     for h in &frag.hosts {
         if let Err(why) = crate::hosts::validate(&h.host) {
@@ -450,4 +453,24 @@ pub fn parse_fragment(text: &str, origin: &str) -> Result<Fragment, Error> {
         }
     }
     Ok(frag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_follow_the_rule_for_names() {
+        let frag = |aliases: &str| {
+            format!("name = \"tool\"\nkind = \"tool\"\ndescription = \"d\"\naliases = {aliases}\n")
+        };
+        assert!(parse_fragment(&frag(r#"["tool-x", "t2"]"#), "f.toml").is_ok());
+        for bad in [r#"[""]"#, r#"["Tool"]"#, r#"["t x"]"#] {
+            let err = parse_fragment(&frag(bad), "f.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("alias `"), "{bad}: {err}");
+            assert!(err.contains("f.toml"), "{bad}: {err}");
+        }
+    }
 }
