@@ -344,7 +344,6 @@ fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Parsed, Check
         column: 0,
         message: format!("cannot read: {e}"),
     };
-    let meta = std::fs::metadata(path).map_err(cant)?;
     if kind.is_empty() || lockfile {
         use std::io::Read;
         let mut buf = Vec::new();
@@ -358,6 +357,7 @@ fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Parsed, Check
             ..Parsed::default()
         });
     }
+    let meta = std::fs::metadata(path).map_err(cant)?;
     if meta.len() > MAX_PARSE_BYTES {
         return Err(Check::Skipped(format!(
             "{} MiB, too large to check; counted by its name only",
