@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::List;
-use crate::env::{Env, Os};
+use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::srt_config::{Record, Settings, RECORD_KEY};
 
@@ -843,21 +843,6 @@ const TOOL_BINS: &[(&str, &str, &str, bool)] = &[
 /// A spelled path as srt resolves it, with symlinks in its existing part resolved.
 fn resolve(spelled: &str, ctx: &LintContext<'_>) -> PathBuf {
     crate::env::resolve_symlinks(&normalize(&ctx.env.absolute(spelled, &ctx.project)))
-}
-
-/// `a/./b/../c` → `a/c`, lexically.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn has_glob(s: &str) -> bool {

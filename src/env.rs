@@ -145,6 +145,22 @@ impl Env {
     }
 }
 
+/// Lexical normalisation (`a/./b/../c` → `a/c`), without touching the disk: the paths
+/// compared with it may not exist yet.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// srt skips a write path that is a symlink pointing elsewhere, so emit where it leads:
 /// the longest existing prefix is canonicalized and the rest appended.
 pub fn resolve_symlinks(p: &Path) -> PathBuf {
