@@ -1201,15 +1201,6 @@ pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Er
 /// Lints a settings file's text (strict JSON, as srt reads it).
 pub fn check_text(text: &str, path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Error> {
     let file = path.display().to_string();
-    if text.starts_with('\u{feff}') {
-        return Err(Error::Parse {
-            file,
-            line: 1,
-            column: 1,
-            message: "starts with a byte-order mark, which srt refuses; save it as plain UTF-8"
-                .into(),
-        });
-    }
     let value = crate::srt_config::parse_json(text, &file)?;
     let mut findings = lint(&value, ctx);
     locate(&mut findings, text);
