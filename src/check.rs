@@ -330,17 +330,20 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
         return out;
     };
     check_object(top, "", "", &mut out);
-    if let Some(rec) = top.get(RECORD_KEY) {
-        if let Err(e) = serde_json::from_value::<Record>(rec.clone()) {
+    let record = match top.get(RECORD_KEY).map(Record::deserialize) {
+        None => None,
+        Some(Ok(rec)) => Some(rec),
+        Some(Err(e)) => {
             out.push(Finding::new(
                 Severity::Error,
                 RECORD_KEY,
                 format!("srt-gen's record is not as srt-gen writes it: {e}"),
                 format!("remove `{RECORD_KEY}` and run `srt-gen init` to start afresh"),
             ));
+            None
         }
-    }
-    let generated = generated_entries(top);
+    };
+    let generated = generated_entries(record.as_ref());
     check_hosts(top, &mut out);
     check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
@@ -349,12 +352,9 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
 
 /// `list key → entries` that srt-gen's record says a fragment gave (and the user did not
 /// also write): the user did not choose them one by one.
-fn generated_entries(top: &Map<String, Value>) -> BTreeMap<String, Vec<String>> {
+fn generated_entries(record: Option<&Record>) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Some(rec) = top
-        .get(RECORD_KEY)
-        .and_then(|r| serde_json::from_value::<Record>(r.clone()).ok())
-    else {
+    let Some(rec) = record else {
         return out;
     };
     for f in rec.fragments.values() {
@@ -1510,6 +1510,20 @@ mod tests {
     #[test]
     fn the_minimal_file_is_clean() {
         assert_eq!(run(&base()), vec![]);
+    }
+
+    #[test]
+    fn a_record_srt_gen_did_not_write_is_one_error() {
+        let mut v = base();
+        v[RECORD_KEY] = json!({"fragments": {}});
+        let f = run(&v);
+        assert_eq!(keys(&f), vec![(Severity::Error, RECORD_KEY)]);
+        assert_eq!(
+            f[0].message,
+            "srt-gen's record is not as srt-gen writes it: missing field `version`"
+        );
+        v[RECORD_KEY] = json!({"version": 1, "fragments": {}});
+        assert_eq!(run(&v), vec![]);
     }
 
     #[test]
