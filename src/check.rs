@@ -629,10 +629,8 @@ pub fn exfiltration_risk(host: &str) -> Option<String> {
 pub fn overlaps(a: &str, b: &str) -> bool {
     let strip = |s: &str| {
         let s = s.to_ascii_lowercase();
-        match s.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => {
-                h.to_string()
-            }
+        match crate::hosts::split_port(&s) {
+            (h, Some(p)) if p.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
             _ => s,
         }
     };
@@ -699,7 +697,7 @@ fn check_hosts(top: &Map<String, Value>, out: &mut Vec<Finding>) {
         }
     }
     for (i, h) in strings(top, "network", "deniedDomains") {
-        let host = h.rsplit_once(':').map_or(h, |(a, _)| a);
+        let host = crate::hosts::split_port(h).0;
         if host == "*" {
             continue;
         }
@@ -773,7 +771,7 @@ fn host_error(key: &str, h: &str, why: &str) -> Finding {
 /// For `*.name.tld` (exactly two labels after the star), the apex a user likely meant
 /// too. Deeper wildcards (`*.s3.amazonaws.com`) name a service's subdomains on purpose.
 fn likely_apex(h: &str) -> Option<String> {
-    let host = h.rsplit_once(':').map_or(h, |(a, _)| a);
+    let host = crate::hosts::split_port(h).0;
     let base = host.strip_prefix("*.")?;
     (base.split('.').count() == 2).then(|| base.to_ascii_lowercase())
 }

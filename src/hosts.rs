@@ -10,11 +10,10 @@ pub fn validate(entry: &str) -> Result<(), String> {
     if entry.contains("://") || entry.contains('/') {
         return Err("a host name, not a URL or path: drop the scheme and the path".into());
     }
-    let (host, port) = match entry.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h, Some(p)),
-        Some(_) => return Err("IPv6 addresses must be bracketed (`[::1]`)".into()),
-        None => (entry, None),
-    };
+    let (host, port) = split_port(entry);
+    if host.contains(':') {
+        return Err("IPv6 addresses must be bracketed (`[::1]`)".into());
+    }
     if let Some(p) = port {
         let ok = !p.is_empty()
             && !p.starts_with('0')
@@ -67,16 +66,21 @@ pub fn validate(entry: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `host:port` → (`host`, `Some(port)`); no colon → (`host`, `None`). The port is not
+/// checked here ([`validate`] does). A string with two or more colons is returned whole
+/// with no port, as srt does: `::1:443` is itself an IPv6 address, so its last part is
+/// not a port.
+pub fn split_port(s: &str) -> (&str, Option<&str>) {
+    match s.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, Some(p)),
+        _ => (s, None),
+    }
+}
+
 /// Whether `host` (a concrete name) is allowed by the `pattern` entry, as srt matches.
 pub fn matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern
-        .rsplit_once(':')
-        .map_or(pattern, |(h, _)| h)
-        .to_ascii_lowercase();
-    let host = host
-        .rsplit_once(':')
-        .map_or(host, |(h, _)| h)
-        .to_ascii_lowercase();
+    let pattern = split_port(pattern).0.to_ascii_lowercase();
+    let host = split_port(host).0.to_ascii_lowercase();
     match pattern.strip_prefix("*.") {
         Some(base) => host.ends_with(&format!(".{base}")),
         None => host == pattern,
@@ -120,6 +124,17 @@ mod tests {
         ] {
             assert!(validate(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn split_port_takes_the_last_colon_of_a_name_only() {
+        assert_eq!(split_port("example.com"), ("example.com", None));
+        assert_eq!(
+            split_port("example.com:8443"),
+            ("example.com", Some("8443"))
+        );
+        assert_eq!(split_port("*.example.com:"), ("*.example.com", Some("")));
+        assert_eq!(split_port("::1:443"), ("::1:443", None));
     }
 
     #[test]

@@ -165,10 +165,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     let mut items = Vec::new();
     for (target, attempts, by_rule) in refused_hosts(&observed.debug) {
         let host = host_entry(&target);
-        let bare = host
-            .rsplit_once(':')
-            .map_or(host.as_str(), |(h, _)| h)
-            .to_string();
+        let bare = crate::hosts::split_port(&host).0.to_string();
         let denied_by = settings
             .strings(List::DeniedDomains)
             .into_iter()
