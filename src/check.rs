@@ -1132,17 +1132,12 @@ fn dangerous_root(
             ));
         }
     }
-    let config = ctx
-        .env
-        .config_dir()
-        .map(|c| resolve(&c.display().to_string(), ctx));
-    if let Some(config) = config {
-        if config.starts_with(target) {
-            return Some((
-                format!("`{shown}` holds `{}`, the configuration of every tool (git hooks paths, autostart, systemd units)", ctx.env.tilde(&config)),
-                "list the one tool's folder under it instead".into(),
-            ));
-        }
+    let config = resolve(&ctx.env.config_dir().display().to_string(), ctx);
+    if config.starts_with(target) {
+        return Some((
+            format!("`{shown}` holds `{}`, the configuration of every tool (git hooks paths, autostart, systemd units)", ctx.env.tilde(&config)),
+            "list the one tool's folder under it instead".into(),
+        ));
     }
     None
 }

@@ -66,10 +66,10 @@ impl Env {
     }
 
     /// `$XDG_CONFIG_HOME` or `~/.config` (also on macOS, as most CLI tools do).
-    pub fn config_dir(&self) -> Option<PathBuf> {
+    pub fn config_dir(&self) -> PathBuf {
         match self.var("XDG_CONFIG_HOME") {
-            Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
-            _ => Some(self.home.join(".config")),
+            Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+            _ => self.home.join(".config"),
         }
     }
 
