@@ -233,8 +233,9 @@ pub fn entry_text(v: &Value) -> Option<&str> {
     }
 }
 
-/// Line of the first occurrence of `"key"` in the text (1 when not found), for messages.
-fn key_line(text: &str, key: &str) -> usize {
+/// Line of the first occurrence of `"key"` (a key, or a string value such as a host) in the
+/// text, 1 when not found or empty, for messages.
+pub(crate) fn key_line(text: &str, key: &str) -> usize {
     if key.is_empty() {
         return 1;
     }
