@@ -286,10 +286,10 @@ impl Catalog {
     /// a repository must not be able to redefine what `rust` means.
     pub fn load(project: &Path, env: &Env) -> Result<Catalog, Error> {
         let mut catalog = Catalog::builtin()?;
-        let mut dirs = vec![project.join(".srt-gen").join("fragments")];
-        if let Some(config) = env.config_dir() {
-            dirs.insert(0, config.join("srt-gen").join("fragments"));
-        }
+        let dirs = [
+            env.config_dir().join("srt-gen").join("fragments"),
+            project.join(".srt-gen").join("fragments"),
+        ];
         for dir in dirs {
             for file in toml_files(&dir)? {
                 let text = std::fs::read_to_string(&file).map_err(|e| {

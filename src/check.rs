@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::catalog::List;
-use crate::env::{Env, Os};
+use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::srt_config::{Record, Settings, RECORD_KEY};
 
@@ -330,17 +330,20 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
         return out;
     };
     check_object(top, "", "", &mut out);
-    if let Some(rec) = top.get(RECORD_KEY) {
-        if let Err(e) = serde_json::from_value::<Record>(rec.clone()) {
+    let record = match top.get(RECORD_KEY).map(Record::deserialize) {
+        None => None,
+        Some(Ok(rec)) => Some(rec),
+        Some(Err(e)) => {
             out.push(Finding::new(
                 Severity::Error,
                 RECORD_KEY,
                 format!("srt-gen's record is not as srt-gen writes it: {e}"),
                 format!("remove `{RECORD_KEY}` and run `srt-gen init` to start afresh"),
             ));
+            None
         }
-    }
-    let generated = generated_entries(top);
+    };
+    let generated = generated_entries(record.as_ref());
     check_hosts(top, &mut out);
     check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
@@ -349,12 +352,9 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
 
 /// `list key → entries` that srt-gen's record says a fragment gave (and the user did not
 /// also write): the user did not choose them one by one.
-fn generated_entries(top: &Map<String, Value>) -> BTreeMap<String, Vec<String>> {
+fn generated_entries(record: Option<&Record>) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Some(rec) = top
-        .get(RECORD_KEY)
-        .and_then(|r| serde_json::from_value::<Record>(r.clone()).ok())
-    else {
+    let Some(rec) = record else {
         return out;
     };
     for f in rec.fragments.values() {
@@ -629,10 +629,8 @@ pub fn exfiltration_risk(host: &str) -> Option<String> {
 pub fn overlaps(a: &str, b: &str) -> bool {
     let strip = |s: &str| {
         let s = s.to_ascii_lowercase();
-        match s.rsplit_once(':') {
-            Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => {
-                h.to_string()
-            }
+        match crate::hosts::split_port(&s) {
+            (h, Some(p)) if p.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
             _ => s,
         }
     };
@@ -699,7 +697,7 @@ fn check_hosts(top: &Map<String, Value>, out: &mut Vec<Finding>) {
         }
     }
     for (i, h) in strings(top, "network", "deniedDomains") {
-        let host = h.rsplit_once(':').map_or(h, |(a, _)| a);
+        let host = crate::hosts::split_port(h).0;
         if host == "*" {
             continue;
         }
@@ -773,7 +771,7 @@ fn host_error(key: &str, h: &str, why: &str) -> Finding {
 /// For `*.name.tld` (exactly two labels after the star), the apex a user likely meant
 /// too. Deeper wildcards (`*.s3.amazonaws.com`) name a service's subdomains on purpose.
 fn likely_apex(h: &str) -> Option<String> {
-    let host = h.rsplit_once(':').map_or(h, |(a, _)| a);
+    let host = crate::hosts::split_port(h).0;
     let base = host.strip_prefix("*.")?;
     (base.split('.').count() == 2).then(|| base.to_ascii_lowercase())
 }
@@ -843,21 +841,6 @@ const TOOL_BINS: &[(&str, &str, &str, bool)] = &[
 /// A spelled path as srt resolves it, with symlinks in its existing part resolved.
 fn resolve(spelled: &str, ctx: &LintContext<'_>) -> PathBuf {
     crate::env::resolve_symlinks(&normalize(&ctx.env.absolute(spelled, &ctx.project)))
-}
-
-/// `a/./b/../c` → `a/c`, lexically.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn has_glob(s: &str) -> bool {
@@ -1149,17 +1132,12 @@ fn dangerous_root(
             ));
         }
     }
-    let config = ctx
-        .env
-        .config_dir()
-        .map(|c| resolve(&c.display().to_string(), ctx));
-    if let Some(config) = config {
-        if config.starts_with(target) {
-            return Some((
-                format!("`{shown}` holds `{}`, the configuration of every tool (git hooks paths, autostart, systemd units)", ctx.env.tilde(&config)),
-                "list the one tool's folder under it instead".into(),
-            ));
-        }
+    let config = resolve(&ctx.env.config_dir().display().to_string(), ctx);
+    if config.starts_with(target) {
+        return Some((
+            format!("`{shown}` holds `{}`, the configuration of every tool (git hooks paths, autostart, systemd units)", ctx.env.tilde(&config)),
+            "list the one tool's folder under it instead".into(),
+        ));
     }
     None
 }
@@ -1216,15 +1194,6 @@ pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Er
 /// Lints a settings file's text (strict JSON, as srt reads it).
 pub fn check_text(text: &str, path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Error> {
     let file = path.display().to_string();
-    if text.starts_with('\u{feff}') {
-        return Err(Error::Parse {
-            file,
-            line: 1,
-            column: 1,
-            message: "starts with a byte-order mark, which srt refuses; save it as plain UTF-8"
-                .into(),
-        });
-    }
     let value = crate::srt_config::parse_json(text, &file)?;
     let mut findings = lint(&value, ctx);
     locate(&mut findings, text);
@@ -1534,6 +1503,20 @@ mod tests {
     #[test]
     fn the_minimal_file_is_clean() {
         assert_eq!(run(&base()), vec![]);
+    }
+
+    #[test]
+    fn a_record_srt_gen_did_not_write_is_one_error() {
+        let mut v = base();
+        v[RECORD_KEY] = json!({"fragments": {}});
+        let f = run(&v);
+        assert_eq!(keys(&f), vec![(Severity::Error, RECORD_KEY)]);
+        assert_eq!(
+            f[0].message,
+            "srt-gen's record is not as srt-gen writes it: missing field `version`"
+        );
+        v[RECORD_KEY] = json!({"version": 1, "fragments": {}});
+        assert_eq!(run(&v), vec![]);
     }
 
     #[test]

@@ -66,10 +66,10 @@ impl Env {
     }
 
     /// `$XDG_CONFIG_HOME` or `~/.config` (also on macOS, as most CLI tools do).
-    pub fn config_dir(&self) -> Option<PathBuf> {
+    pub fn config_dir(&self) -> PathBuf {
         match self.var("XDG_CONFIG_HOME") {
-            Some(d) if Path::new(d).is_absolute() => Some(PathBuf::from(d)),
-            _ => Some(self.home.join(".config")),
+            Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+            _ => self.home.join(".config"),
         }
     }
 
@@ -143,6 +143,22 @@ impl Env {
             }
         }
     }
+}
+
+/// Lexical normalisation (`a/./b/../c` → `a/c`), without touching the disk: the paths
+/// compared with it may not exist yet.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// srt skips a write path that is a symlink pointing elsewhere, so emit where it leads:

@@ -368,7 +368,7 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
         if raw.get(section).and_then(|s| s.get(key)).is_none() {
             return Err(Error::Parse {
                 file: path.display().to_string(),
-                line: line_of(text, section),
+                line: crate::srt_config::key_line(text, section),
                 column: 1,
                 message: format!(
                     "{section}.{key} is missing; srt requires it (an empty list [] will do)"
@@ -385,7 +385,7 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
             if let Some((host, why)) = problem {
                 return Err(Error::Parse {
                     file: path.display().to_string(),
-                    line: line_of(text, host),
+                    line: crate::srt_config::key_line(text, host),
                     column: 1,
                     message: format!("{}: `{host}`: {why}", list.key()),
                 });
@@ -396,7 +396,10 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
         if let Some(bad) = settings.list(list).iter().find(|v| entry_text(v).is_none()) {
             return Err(Error::Parse {
                 file: path.display().to_string(),
-                line: line_of(text, list.key().split_once('.').map_or("", |x| x.1)),
+                line: crate::srt_config::key_line(
+                    text,
+                    list.key().split_once('.').map_or("", |x| x.1),
+                ),
                 column: 1,
                 message: format!(
                     "{}: `{bad}` is neither a path nor a {{\"path\": ...}} object",
@@ -406,14 +409,6 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
         }
     }
     Ok(settings)
-}
-
-fn line_of(text: &str, needle: &str) -> usize {
-    if needle.is_empty() {
-        return 1;
-    }
-    text.find(&format!("\"{needle}\""))
-        .map_or(1, |i| crate::error::line_col(text, i).0)
 }
 
 // ---------------------------------------------------------------------------------------

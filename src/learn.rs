@@ -120,9 +120,15 @@ pub fn refused_hosts(debug: &[String]) -> Vec<(String, usize, bool)> {
     seen
 }
 
-/// `example.com:443` → `example.com`; other ports stay, as srt enforces them.
+/// `example.com:443` → `example.com`; other ports stay, as srt enforces them. srt logs
+/// `host:port` with the host as the client named it, so an IPv6 host may come
+/// unbracketed (`::1:443`, from SOCKS); the entry needs the brackets.
 fn host_entry(target: &str) -> String {
     match target.rsplit_once(':') {
+        Some((h, p)) if h.contains(':') && !h.starts_with('[') => match p {
+            "443" | "80" => format!("[{h}]"),
+            _ => format!("[{h}]:{p}"),
+        },
         Some((h, "443" | "80")) => h.to_string(),
         _ => target.to_string(),
     }
@@ -187,10 +193,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
         .collect();
     for (target, attempts, by_rule) in hosts {
         let host = host_entry(&target);
-        let bare = host
-            .rsplit_once(':')
-            .map_or(host.as_str(), |(h, _)| h)
-            .to_string();
+        let bare = crate::hosts::split_port(&host).0.to_string();
         let denied_by = settings
             .strings(List::DeniedDomains)
             .into_iter()
@@ -563,6 +566,8 @@ mod tests {
         );
         assert_eq!(host_entry("pypi.org:443"), "pypi.org");
         assert_eq!(host_entry("evil.example:8443"), "evil.example:8443");
+        assert_eq!(host_entry("::1:443"), "[::1]");
+        assert_eq!(host_entry("::1:8080"), "[::1]:8080");
     }
 
     #[test]

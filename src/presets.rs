@@ -2,12 +2,12 @@
 //! where each entry of the policy comes from (read from the record, never recomputed).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Fragment, Kind, List};
-use crate::env::{Env, Os};
+use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::init::{self, InitOptions};
 use crate::project::{self, FileOutcome, Project, WriteOptions, Written};
@@ -665,21 +665,6 @@ fn explain_path(
         because,
         would_add,
     }
-}
-
-/// Lexical normalisation (`a/./b/../c` → `a/c`), without touching the disk.
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn suggestions(

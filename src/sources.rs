@@ -552,11 +552,7 @@ fn pip_user_config(s: &mut Sources, env: &Env) {
     let mut files: Vec<std::path::PathBuf> =
         vec!["/etc/pip.conf".into(), "/etc/xdg/pip/pip.conf".into()];
     files.push(env.home.join(".pip/pip.conf"));
-    files.push(
-        env.config_dir()
-            .unwrap_or_else(|| env.home.join(".config"))
-            .join("pip/pip.conf"),
-    );
+    files.push(env.config_dir().join("pip/pip.conf"));
     files.push(env.home.join("Library/Application Support/pip/pip.conf"));
     if let Some(f) = env.var("PIP_CONFIG_FILE") {
         files.push(f.into());
@@ -710,10 +706,7 @@ fn go_env(s: &mut Sources, env: &Env) {
     let go_env_file = env
         .var("GOENV")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            let base = env.config_dir().unwrap_or_else(|| env.home.join(".config"));
-            base.join("go/env")
-        });
+        .unwrap_or_else(|| env.config_dir().join("go/env"));
     if let Ok(text) = std::fs::read_to_string(&go_env_file) {
         for line in text.lines() {
             if let Some((k, v)) = line.split_once('=') {

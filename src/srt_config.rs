@@ -142,19 +142,6 @@ impl Settings {
     /// Parses a settings file's text; errors name the file, line and key path.
     pub fn parse(text: &str, file: &Path) -> Result<Settings, Error> {
         let file_s = file.display().to_string();
-        let text = text
-            .strip_prefix('\u{feff}')
-            .ok_or(())
-            .map_or(Ok(text), |_| {
-                Err(Error::Parse {
-                    file: file_s.clone(),
-                    line: 1,
-                    column: 1,
-                    message:
-                        "starts with a byte-order mark, which srt refuses; save it as plain UTF-8"
-                            .into(),
-                })
-            })?;
         let value = parse_json(text, &file_s)?;
         let shape = |key: &str, message: String| Error::Parse {
             file: file_s.clone(),
@@ -213,8 +200,19 @@ pub fn read_text(path: &Path) -> Result<Option<String>, Error> {
         })
 }
 
-/// Parses a settings file's JSON; the error names the file, line and column.
+/// Parses a settings file's JSON; the error names the file, line and column. Every reader
+/// of a settings file comes through here, so the byte-order-mark refusal lives here only.
 pub fn parse_json(text: &str, file: &str) -> Result<Value, Error> {
+    // serde_json would fail on a BOM too, but with a message that hides the cause.
+    if text.starts_with('\u{feff}') {
+        return Err(Error::Parse {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message: "starts with a byte-order mark, which srt refuses; save it as plain UTF-8"
+                .into(),
+        });
+    }
     serde_json::from_str(text).map_err(|e| Error::Parse {
         file: file.to_string(),
         line: e.line(),
@@ -235,8 +233,9 @@ pub fn entry_text(v: &Value) -> Option<&str> {
     }
 }
 
-/// Line of the first occurrence of `"key"` in the text (1 when not found), for messages.
-fn key_line(text: &str, key: &str) -> usize {
+/// Line of the first occurrence of `"key"` (a key, or a string value such as a host) in the
+/// text, 1 when not found or empty, for messages.
+pub(crate) fn key_line(text: &str, key: &str) -> usize {
     if key.is_empty() {
         return 1;
     }
