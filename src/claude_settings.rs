@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::List;
 use crate::error::Error;
+use crate::presets::no_settings;
 use crate::project::{FileOutcome, Project};
 use crate::srt_config::Settings;
 
@@ -361,19 +362,8 @@ pub struct Outcome {
 /// Reads the project's `.srt.json` (searched upwards from `start`, as `add` does) and
 /// writes its policy into `.claude/settings.json` beside it.
 pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
-    let project = Project::find(start).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {} in {} or above; run `srt-gen init` first",
-            crate::project::SETTINGS_FILE,
-            start.display()
-        ))
-    })?;
-    let settings = project.read_settings()?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{} disappeared while srt-gen ran",
-            project.settings.display()
-        ))
-    })?;
+    let project = Project::find(start).ok_or_else(|| no_settings(start))?;
+    let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
     let dir = project.root.join(".claude");
     if dir.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Refused(format!(
@@ -382,26 +372,10 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
         )));
     }
     let file = project.root.join(SETTINGS_FILE);
-    crate::write::check_writable(&file)?;
-    let old = crate::write::read_regular(&file)?;
-    let old_text = old
-        .as_deref()
-        .map(|b| {
-            std::str::from_utf8(b).map_err(|_| {
-                Error::Usage(format!(
-                    "{} is not UTF-8 text; srt-gen leaves it alone",
-                    file.display()
-                ))
-            })
-        })
-        .transpose()?;
+    let old_text = crate::write::read_user_text(&file)?;
     let Block { value, warnings } = sandbox_block(&settings);
-    let contents = splice(old_text, value, &file)?;
-    let outcome = match old_text {
-        None => FileOutcome::Created,
-        Some(t) if t == contents => FileOutcome::Unchanged,
-        Some(_) => FileOutcome::Updated,
-    };
+    let contents = splice(old_text.as_deref(), value, &file)?;
+    let outcome = FileOutcome::of(old_text.as_deref().map(str::as_bytes), contents.as_bytes());
     if !dry_run && outcome != FileOutcome::Unchanged {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
@@ -417,13 +391,7 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
 }
 
 pub fn render_outcome(o: &Outcome) -> String {
-    let what = match (o.outcome, o.dry_run) {
-        (FileOutcome::Created, false) => "created",
-        (FileOutcome::Created, true) => "would be created",
-        (FileOutcome::Updated, false) => "updated",
-        (FileOutcome::Updated, true) => "would be updated",
-        (FileOutcome::Unchanged, _) => "unchanged",
-    };
+    let what = o.outcome.describe(o.dry_run);
     let mut out = format!(
         "srt-gen claude-settings: {}: {what} (`{BLOCK_KEY}` block, enabled)\n",
         o.file.display()
