@@ -119,13 +119,8 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
         *pull_request,
     )?;
     let file = root.join(output.as_deref().unwrap_or(Path::new(DEFAULT_OUTPUT)));
-    crate::write::check_writable(&file)?;
     let old = crate::write::read_regular(&file)?;
-    let outcome = match &old {
-        None => FileOutcome::Created,
-        Some(b) if b.as_slice() == contents.as_bytes() => FileOutcome::Unchanged,
-        Some(_) => FileOutcome::Updated,
-    };
+    let outcome = FileOutcome::of(old.as_deref(), contents.as_bytes());
     let needs_force = outcome == FileOutcome::Updated && !force;
     if needs_force && !dry_run {
         return Err(Error::Refused(format!(
@@ -152,15 +147,14 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
 
 /// The one-line report for stderr.
 pub fn render_outcome(o: &CiOutcome) -> String {
+    // The workflow is written whole, never merged, so an update is worded as a replacement.
     let what = match (o.outcome, o.dry_run) {
-        (FileOutcome::Created, false) => "created",
-        (FileOutcome::Created, true) => "would be created",
         (FileOutcome::Updated, false) => "replaced",
         (FileOutcome::Updated, true) if o.needs_force => {
             "exists with other content; writing it needs --force"
         }
         (FileOutcome::Updated, true) => "would be replaced",
-        (FileOutcome::Unchanged, _) => "unchanged",
+        (outcome, dry_run) => outcome.describe(dry_run),
     };
     let mut out = format!("srt-gen ci github: {}: {what}\n", o.file.display());
     if !o.dry_run && o.outcome != FileOutcome::Unchanged {

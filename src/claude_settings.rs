@@ -9,7 +9,7 @@
 //! srt's working directory, the project root where `srt-gen run` launches it, so it
 //! stays `./x`; its absolute `/x` must become `//x`.
 //!
-//! srt-gen owns the keys of [`MANAGED`] inside `sandbox`: each run sets them from
+//! srt-gen owns the keys of [`managed`] inside `sandbox`: each run sets them from
 //! `.srt.json` or removes them. Every other key, in `sandbox` and in the rest of the file,
 //! is kept; keys outside `sandbox` keep their order and their bytes.
 //!
@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::List;
 use crate::error::Error;
+use crate::presets::no_settings;
 use crate::project::{FileOutcome, Project};
 use crate::srt_config::Settings;
 
@@ -34,23 +35,18 @@ pub const SETTINGS_FILE: &str = ".claude/settings.json";
 pub const BLOCK_KEY: &str = "sandbox";
 
 /// Keys (paths inside `sandbox`) srt-gen sets from `.srt.json`, or removes when
-/// `.srt.json` has no value for them.
-pub const MANAGED: [&str; 14] = [
-    "enabled",
-    "network.allowedDomains",
-    "network.deniedDomains",
-    "network.allowLocalBinding",
-    "network.allowAllUnixSockets",
-    "network.allowUnixSockets",
-    "network.httpProxyPort",
-    "network.socksProxyPort",
-    "filesystem.allowWrite",
-    "filesystem.denyWrite",
-    "filesystem.denyRead",
-    "filesystem.allowRead",
-    "enableWeakerNestedSandbox",
-    "enableWeakerNetworkIsolation",
-];
+/// `.srt.json` has no value for them: every key [`sandbox_block`] can write.
+pub fn managed() -> impl Iterator<Item = &'static str> {
+    ["enabled"]
+        .into_iter()
+        .chain(List::ALL.map(List::key))
+        .chain([ALLOW_READ])
+        .chain(VERBATIM)
+}
+
+/// srt's read allowlist: a path list like the [`List`]s, but one srt-gen never fills
+/// itself, so it is carried over only when the user wrote it.
+const ALLOW_READ: &str = "filesystem.allowRead";
 
 /// `.srt.json` keys copied as they are (same name, same meaning in both files).
 const VERBATIM: [&str; 7] = [
@@ -103,14 +99,21 @@ pub fn sandbox_block(settings: &Settings) -> Block {
     let mut warnings = Vec::new();
     let mut network = Map::new();
     let mut filesystem = Map::new();
-    for list in List::ALL {
-        let (section, key) = list.key().split_once('.').expect("list keys have a dot");
-        let path_list = section == "filesystem";
+    // Every list is written, empty or not; allowRead only when the user wrote one.
+    let allow_read = match settings.filesystem.other.get(split_key(ALLOW_READ).1) {
+        Some(Value::Array(items)) => Some((ALLOW_READ, items, true)),
+        _ => None,
+    };
+    let lists = List::ALL
+        .into_iter()
+        .map(|l| (l.key(), settings.list(l), !l.is_network()))
+        .chain(allow_read);
+    for (key, items, path_list) in lists {
         let mut out = Vec::new();
-        for v in settings.list(list) {
+        for v in items {
             match entry(v, path_list) {
                 Ok(s) => out.push(Value::String(s)),
-                Err(why) => warnings.push(format!("{}: {why}; left out", list.key())),
+                Err(why) => warnings.push(format!("{key}: {why}; left out")),
             }
         }
         let target = if path_list {
@@ -118,26 +121,13 @@ pub fn sandbox_block(settings: &Settings) -> Block {
         } else {
             &mut network
         };
-        target.insert(key.to_string(), Value::Array(out));
-    }
-    if let Some(Value::Array(items)) = settings.filesystem.other.get("allowRead") {
-        let out: Vec<Value> = items
-            .iter()
-            .filter_map(|v| match entry(v, true) {
-                Ok(s) => Some(Value::String(s)),
-                Err(why) => {
-                    warnings.push(format!("filesystem.allowRead: {why}; left out"));
-                    None
-                }
-            })
-            .collect();
-        filesystem.insert("allowRead".into(), Value::Array(out));
+        target.insert(split_key(key).1.to_string(), Value::Array(out));
     }
     let mut block = Map::new();
     block.insert("enabled".into(), Value::Bool(true));
     for key in VERBATIM {
-        let value = match key.split_once('.') {
-            Some(("network", k)) => settings.network.other.get(k),
+        let value = match split_key(key) {
+            ("network", k) => settings.network.other.get(k),
             _ => settings.other.get(key),
         };
         let Some(value) = value else { continue };
@@ -147,42 +137,32 @@ pub fn sandbox_block(settings: &Settings) -> Block {
             ));
             continue;
         }
-        match key.split_once('.') {
-            Some(("network", k)) => network.insert(k.into(), value.clone()),
+        match split_key(key) {
+            ("network", k) => network.insert(k.into(), value.clone()),
             _ => block.insert(key.into(), value.clone()),
         };
     }
-    for (section, other, known) in [
-        (
-            "network.",
-            &settings.network.other,
-            &[
-                "allowLocalBinding",
-                "allowAllUnixSockets",
-                "allowUnixSockets",
-                "httpProxyPort",
-                "socksProxyPort",
-            ][..],
-        ),
-        (
-            "filesystem.",
-            &settings.filesystem.other,
-            &["allowRead"][..],
-        ),
-        (
-            "",
-            &settings.other,
-            &[
-                "network",
-                "filesystem",
-                "enableWeakerNestedSandbox",
-                "enableWeakerNetworkIsolation",
-            ][..],
-        ),
+    // The keys `Settings` keeps aside (its named fields are the lists) that were not
+    // carried over above.
+    let carried = |section: &str, k: &str| {
+        VERBATIM
+            .into_iter()
+            .chain([ALLOW_READ])
+            .any(|c| split_key(c) == (section, k))
+    };
+    for (section, other) in [
+        ("network", &settings.network.other),
+        ("filesystem", &settings.filesystem.other),
+        ("", &settings.other),
     ] {
-        for k in other.keys().filter(|k| !known.contains(&k.as_str())) {
+        for k in other.keys().filter(|k| !carried(section, k)) {
+            let dotted = if section.is_empty() {
+                k.clone()
+            } else {
+                format!("{section}.{k}")
+            };
             warnings.push(format!(
-                "{section}{k} of .srt.json has no counterpart that srt-gen writes to {SETTINGS_FILE}; set it there by hand if Claude Code needs it"
+                "{dotted} of .srt.json has no counterpart that srt-gen writes to {SETTINGS_FILE}; set it there by hand if Claude Code needs it"
             ));
         }
     }
@@ -192,6 +172,12 @@ pub fn sandbox_block(settings: &Settings) -> Block {
         value: Value::Object(block),
         warnings,
     }
+}
+
+/// `("network", "allowLocalBinding")` for `network.allowLocalBinding`, `("", key)` for a
+/// top-level key.
+fn split_key(key: &str) -> (&str, &str) {
+    key.split_once('.').unwrap_or(("", key))
 }
 
 fn entry(v: &Value, path: bool) -> Result<String, String> {
@@ -227,21 +213,21 @@ fn verbatim_ok(key: &str, v: &Value) -> bool {
     }
 }
 
-/// Puts `block` into an existing `sandbox` object: the [`MANAGED`] keys come from the
+/// Puts `block` into an existing `sandbox` object: the [`managed`] keys come from the
 /// block (or go, when the block lacks them); every other key stays as it was.
 pub fn merge_into(existing: Option<Value>, block: Value) -> Value {
     let Some(Value::Object(mut old)) = existing else {
         return block;
     };
-    for key in MANAGED {
-        match key.split_once('.') {
-            Some((section, k)) => {
+    for key in managed() {
+        match split_key(key) {
+            ("", k) => {
+                old.remove(k);
+            }
+            (section, k) => {
                 if let Some(Value::Object(s)) = old.get_mut(section) {
                     s.remove(k);
                 }
-            }
-            None => {
-                old.remove(key);
             }
         }
     }
@@ -361,19 +347,8 @@ pub struct Outcome {
 /// Reads the project's `.srt.json` (searched upwards from `start`, as `add` does) and
 /// writes its policy into `.claude/settings.json` beside it.
 pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
-    let project = Project::find(start).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {} in {} or above; run `srt-gen init` first",
-            crate::project::SETTINGS_FILE,
-            start.display()
-        ))
-    })?;
-    let settings = project.read_settings()?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{} disappeared while srt-gen ran",
-            project.settings.display()
-        ))
-    })?;
+    let project = Project::find(start).ok_or_else(|| no_settings(start))?;
+    let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
     let dir = project.root.join(".claude");
     if dir.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Refused(format!(
@@ -382,26 +357,10 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
         )));
     }
     let file = project.root.join(SETTINGS_FILE);
-    crate::write::check_writable(&file)?;
-    let old = crate::write::read_regular(&file)?;
-    let old_text = old
-        .as_deref()
-        .map(|b| {
-            std::str::from_utf8(b).map_err(|_| {
-                Error::Usage(format!(
-                    "{} is not UTF-8 text; srt-gen leaves it alone",
-                    file.display()
-                ))
-            })
-        })
-        .transpose()?;
+    let old_text = crate::write::read_user_text(&file)?;
     let Block { value, warnings } = sandbox_block(&settings);
-    let contents = splice(old_text, value, &file)?;
-    let outcome = match old_text {
-        None => FileOutcome::Created,
-        Some(t) if t == contents => FileOutcome::Unchanged,
-        Some(_) => FileOutcome::Updated,
-    };
+    let contents = splice(old_text.as_deref(), value, &file)?;
+    let outcome = FileOutcome::of(old_text.as_deref().map(str::as_bytes), contents.as_bytes());
     if !dry_run && outcome != FileOutcome::Unchanged {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
@@ -417,13 +376,7 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
 }
 
 pub fn render_outcome(o: &Outcome) -> String {
-    let what = match (o.outcome, o.dry_run) {
-        (FileOutcome::Created, false) => "created",
-        (FileOutcome::Created, true) => "would be created",
-        (FileOutcome::Updated, false) => "updated",
-        (FileOutcome::Updated, true) => "would be updated",
-        (FileOutcome::Unchanged, _) => "unchanged",
-    };
+    let what = o.outcome.describe(o.dry_run);
     let mut out = format!(
         "srt-gen claude-settings: {}: {what} (`{BLOCK_KEY}` block, enabled)\n",
         o.file.display()
@@ -445,9 +398,7 @@ pub fn explain_note(start: &Path, entries: &[(&str, &str)]) -> Option<String> {
     let top: Value = serde_json::from_slice(&text).ok()?;
     let sandbox = top.get(BLOCK_KEY)?;
     let want = sandbox_block(&settings).value;
-    let in_sync = MANAGED
-        .iter()
-        .all(|k| lookup(sandbox, k) == lookup(&want, k));
+    let in_sync = managed().all(|k| lookup(sandbox, k) == lookup(&want, k));
     let mut out = if in_sync {
         format!("{SETTINGS_FILE}: its `{BLOCK_KEY}` block mirrors this policy in Claude Code's spelling\n")
     } else {
@@ -456,10 +407,11 @@ pub fn explain_note(start: &Path, entries: &[(&str, &str)]) -> Option<String> {
         )
     };
     for (list, entry) in entries {
-        let spelled = if list.starts_with("filesystem.") {
-            claude_path(entry)
-        } else {
+        // Hosts are written as they are; everything else is a path.
+        let spelled = if List::from_key(list).is_some_and(List::is_network) {
             (*entry).to_string()
+        } else {
+            claude_path(entry)
         };
         let present = lookup(sandbox, list)
             .and_then(Value::as_array)
@@ -551,5 +503,31 @@ mod tests {
             })
         );
         assert_eq!(b.warnings.len(), 3, "{:?}", b.warnings);
+    }
+
+    #[test]
+    fn managed_keys_are_exactly_the_keys_the_block_can_hold() {
+        let s = Settings::parse(
+            r#"{"network":{"allowedDomains":[],"deniedDomains":[],"allowLocalBinding":true,"allowAllUnixSockets":false,
+                           "allowUnixSockets":["/run/x.sock"],"httpProxyPort":3128,"socksProxyPort":1080},
+                "filesystem":{"denyRead":[],"allowWrite":[],"denyWrite":[],"allowRead":["~/x"]},
+                "enableWeakerNestedSandbox":true,"enableWeakerNetworkIsolation":false}"#,
+            Path::new("t.json"),
+        )
+        .unwrap();
+        let b = sandbox_block(&s);
+        assert!(b.warnings.is_empty(), "{:?}", b.warnings);
+        let mut written = Vec::new();
+        for (k, v) in b.value.as_object().unwrap() {
+            match v.as_object() {
+                Some(section) => written.extend(section.keys().map(|s| format!("{k}.{s}"))),
+                None => written.push(k.clone()),
+            }
+        }
+        written.sort();
+        let mut managed: Vec<String> = managed().map(String::from).collect();
+        managed.sort();
+        assert_eq!(written, managed);
+        assert_eq!(managed.len(), 14);
     }
 }

@@ -363,13 +363,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         c("filesystem.denyRead"),
         c("filesystem.denyWrite"),
     ));
-    let describe = |o: FileOutcome| match (o, s.dry_run) {
-        (FileOutcome::Created, false) => "created",
-        (FileOutcome::Created, true) => "would be created",
-        (FileOutcome::Updated, false) => "updated",
-        (FileOutcome::Updated, true) => "would be updated",
-        (FileOutcome::Unchanged, _) => "unchanged",
-    };
+    let describe = |o: FileOutcome| o.describe(s.dry_run);
     out.push_str(&format!(
         "  {settings_name}: {}\n",
         describe(s.written.settings)

@@ -240,7 +240,7 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
     })
 }
 
-fn no_settings(start: &Path) -> Error {
+pub(crate) fn no_settings(start: &Path) -> Error {
     Error::Usage(format!(
         "no {} in {} or above it: run `srt-gen init` first",
         project::SETTINGS_FILE,
@@ -271,13 +271,7 @@ pub fn render_change(c: &Change, verb: &str) -> String {
     for n in &c.unchanged {
         out.push_str(&format!("  {n}: nothing to do\n"));
     }
-    let state = |o: FileOutcome| match (o, c.dry_run) {
-        (FileOutcome::Created, false) => "created",
-        (FileOutcome::Updated, false) => "updated",
-        (FileOutcome::Created, true) => "would be created",
-        (FileOutcome::Updated, true) => "would be updated",
-        (FileOutcome::Unchanged, _) => "unchanged",
-    };
+    let state = |o: FileOutcome| o.describe(c.dry_run);
     out.push_str(&format!("  .srt.json: {}\n", state(c.written.settings)));
     out.push_str(&project::render_changes(&c.written.changes));
     if let Some(j) = c.written.justfile {

@@ -133,6 +133,28 @@ pub enum FileOutcome {
     Unchanged,
 }
 
+impl FileOutcome {
+    /// What writing `new` does to a file that holds `old` (`None`: there is no file).
+    pub fn of(old: Option<&[u8]>, new: &[u8]) -> FileOutcome {
+        match old {
+            None => FileOutcome::Created,
+            Some(old) if old == new => FileOutcome::Unchanged,
+            Some(_) => FileOutcome::Updated,
+        }
+    }
+
+    /// The word reports use; with `dry_run` nothing was written, so it says what would be.
+    pub fn describe(self, dry_run: bool) -> &'static str {
+        match (self, dry_run) {
+            (FileOutcome::Created, false) => "created",
+            (FileOutcome::Created, true) => "would be created",
+            (FileOutcome::Updated, false) => "updated",
+            (FileOutcome::Updated, true) => "would be updated",
+            (FileOutcome::Unchanged, _) => "unchanged",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Written {
     pub settings: FileOutcome,
@@ -159,17 +181,7 @@ pub fn write(
     let mut warnings = Vec::new();
 
     let justfile = if opts.justfile {
-        crate::write::check_writable(&project.justfile)?;
-        let existing = crate::write::read_regular(&project.justfile)?
-            .map(|b| {
-                String::from_utf8(b).map_err(|_| {
-                    Error::Usage(format!(
-                        "{} is not UTF-8 text; srt-gen leaves it alone",
-                        project.justfile.display()
-                    ))
-                })
-            })
-            .transpose()?;
+        let existing = crate::write::read_user_text(&project.justfile)?;
         let user = existing
             .as_deref()
             .map(crate::render::user_recipes)
@@ -198,23 +210,12 @@ pub fn write(
         contents.push((project.justfile.clone(), bytes.clone()));
     }
 
-    let outcome = |existed: bool, changed: bool| match (existed, changed) {
-        (false, _) => FileOutcome::Created,
-        (true, true) => FileOutcome::Updated,
-        (true, false) => FileOutcome::Unchanged,
-    };
     let old_bytes = crate::write::read_regular(&project.settings)?;
-    let settings_outcome = outcome(
-        old_bytes.is_some(),
-        old_bytes.as_deref() != Some(&settings_bytes),
-    );
+    let settings_outcome = FileOutcome::of(old_bytes.as_deref(), &settings_bytes);
     // The justfile was read above; its outcome follows from that text.
-    let justfile_outcome = justfile.as_ref().map(|(existing, bytes)| {
-        outcome(
-            existing.is_some(),
-            existing.as_deref().map(str::as_bytes) != Some(bytes.as_slice()),
-        )
-    });
+    let justfile_outcome = justfile
+        .as_ref()
+        .map(|(existing, bytes)| FileOutcome::of(existing.as_deref().map(str::as_bytes), bytes));
 
     if !opts.dry_run {
         if let Some(dir) = project.settings.parent() {

@@ -18,8 +18,6 @@ struct JustfileContext<'a> {
     settings: &'a str,
     agent: &'a str,
     auto_command: String,
-    ai: bool,
-    ai_auto: bool,
     skipped: Vec<&'a str>,
 }
 
@@ -44,15 +42,13 @@ pub(crate) fn environment() -> Environment<'static> {
 pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, Error> {
     let env = environment();
     let ctx = JustfileContext {
-        settings: ".srt.json",
-        agent: "claude",
+        settings: crate::project::SETTINGS_FILE,
+        agent: crate::agent::AGENT,
         auto_command: auto_argv
             .iter()
             .map(|a| shell_quote(a))
             .collect::<Vec<_>>()
             .join(" "),
-        ai: !skipped.contains(&"ai"),
-        ai_auto: !skipped.contains(&"ai-auto"),
         skipped: skipped.to_vec(),
     };
     env.render_str(JUSTFILE, ctx)
@@ -65,9 +61,7 @@ pub fn splice(existing: Option<&str>, block: &str) -> Result<String, String> {
     let Some(text) = existing else {
         return Ok(block.to_string());
     };
-    let begin = text
-        .lines()
-        .position(|l| l.trim_end() == BEGIN || l.starts_with(BEGIN));
+    let begin = text.lines().position(|l| l.starts_with(BEGIN));
     let end = text.lines().position(|l| l.trim_end() == END);
     match (begin, end) {
         (Some(b), Some(e)) if e > b => {

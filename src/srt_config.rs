@@ -185,20 +185,8 @@ impl Settings {
     }
 }
 
-/// A settings file's text, if it exists: only a regular file, and only UTF-8.
-pub fn read_text(path: &Path) -> Result<Option<String>, Error> {
-    let Some(bytes) = crate::write::read_regular(path)? else {
-        return Ok(None);
-    };
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| Error::Parse {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            message: crate::error::not_utf8(&e),
-        })
-}
+// Kept under this name for the modules that read settings and fragments through it.
+pub use crate::write::read_text;
 
 /// Parses a settings file's JSON; the error names the file, line and column. Every reader
 /// of a settings file comes through here, so the byte-order-mark refusal lives here only.

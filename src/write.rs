@@ -21,6 +21,39 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, Error> {
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
 }
 
+/// Reads a regular file's text, `None` when absent. Bytes that are not UTF-8 are a parse
+/// error (exit code 3) naming the file and the offset of the first bad byte.
+pub fn read_text(path: &Path) -> Result<Option<String>, Error> {
+    read_utf8(path, |e| Error::Parse {
+        file: path.display().to_string(),
+        line: 0,
+        column: 0,
+        message: crate::error::not_utf8(&e),
+    })
+}
+
+/// [`read_text`] for a file the user owns and srt-gen only splices a block into (the
+/// justfile, Claude Code's settings): bytes that are not UTF-8 are the user's business, so
+/// srt-gen declines with a usage error (exit code 2) instead of calling the file broken.
+pub fn read_user_text(path: &Path) -> Result<Option<String>, Error> {
+    read_utf8(path, |_| {
+        Error::Usage(format!(
+            "{} is not UTF-8 text; srt-gen leaves it alone",
+            path.display()
+        ))
+    })
+}
+
+fn read_utf8(
+    path: &Path,
+    not_utf8: impl FnOnce(std::string::FromUtf8Error) -> Error,
+) -> Result<Option<String>, Error> {
+    let Some(bytes) = read_regular(path)? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes).map(Some).map_err(not_utf8)
+}
+
 fn refuse_unless_regular(path: &Path, meta: &fs::Metadata) -> Result<(), Error> {
     let ft = meta.file_type();
     let what = if ft.is_symlink() {
@@ -49,12 +82,13 @@ pub fn check_writable(path: &Path) -> Result<(), Error> {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Writes `bytes` to `path` atomically: a temp file beside it, flushed, then renamed over
-/// it. The old file's permissions are kept. Returns false when the content was unchanged
-/// (nothing is written then).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
-    let old = read_regular(path)?;
-    if old.as_deref() == Some(bytes) {
-        return Ok(false);
+/// it. The old file's permissions are kept. A file that already holds `bytes` is left
+/// untouched: `project::write` and `learn` call this for files that may be unchanged (and
+/// report them as unchanged), so a rerun that changes nothing writes nothing, and still
+/// succeeds where the project is read-only.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if read_regular(path)?.as_deref() == Some(bytes) {
+        return Ok(());
     }
     let dir = path
         .parent()
@@ -86,5 +120,5 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
         let _ = fs::remove_file(&tmp);
         return Err(ctx("write", e));
     }
-    Ok(true)
+    Ok(())
 }
