@@ -70,22 +70,22 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Add(args) => cmd_change(&base, &env, args, true),
         Command::Remove(args) => cmd_change(&base, &env, args, false),
         Command::List(cli::ListArgs { json }) => {
-            let rows = presets::list(&base, &env)?;
+            let project = project::Project::find(&base);
+            let rows = presets::list(&base, project.as_ref(), &env)?;
             if json {
                 print_json(&rows);
             } else {
-                print!(
-                    "{}",
-                    presets::render_list(&rows, project::Project::find(&base).is_some())
-                );
+                print!("{}", presets::render_list(&rows, project.is_some()));
             }
             Ok(0)
         }
         Command::Explain(cli::ExplainArgs { entry, json }) => {
+            // Read once: the policy explained is the one the Claude Code note compares with.
+            let (project, catalog, settings) = presets::load(&base, &env)?;
             let all = entry.is_none();
             match entry {
                 None => {
-                    let rows = presets::explain_all(&base, &env)?;
+                    let rows = presets::explain_all(&catalog, &settings, &env);
                     if json {
                         print_json(&presets::explain_json(&rows));
                     } else {
@@ -93,7 +93,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     }
                 }
                 Some(q) => {
-                    let v = presets::explain_one(&base, &q, &env)?;
+                    let v = presets::explain_one(&project, &catalog, &settings, &q, &env)?;
                     if json {
                         print_json(&v);
                     } else {
@@ -103,14 +103,16 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             .iter()
                             .map(|b| (b.list.as_str(), b.entry.as_str()))
                             .collect();
-                        if let Some(note) = claude_settings::explain_note(&base, &entries) {
+                        if let Some(note) =
+                            claude_settings::explain_note(&project, &settings, &entries)
+                        {
                             print!("{note}");
                         }
                     }
                 }
             }
             if all && !json {
-                if let Some(note) = claude_settings::explain_note(&base, &[]) {
+                if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
                     print!("{note}");
                 }
             }

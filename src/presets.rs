@@ -295,13 +295,11 @@ pub struct ListRow {
     pub origin: String,
 }
 
-pub fn list(start: &Path, env: &Env) -> Result<Vec<ListRow>, Error> {
-    let project = Project::find(start);
-    let root = project
-        .as_ref()
-        .map_or(start.to_path_buf(), |p| p.root.clone());
-    let catalog = Catalog::load(&root, env)?;
-    let record = match &project {
+/// Every fragment of the catalog; `project` is the one `start` is in, if any.
+pub fn list(start: &Path, project: Option<&Project>, env: &Env) -> Result<Vec<ListRow>, Error> {
+    let root = project.map_or(start, |p| p.root.as_path());
+    let catalog = Catalog::load(root, env)?;
+    let record = match project {
         Some(p) => p
             .read_settings()?
             .and_then(|s| s.record)
@@ -404,7 +402,8 @@ pub struct FragmentOrigin {
     pub warning: Option<String>,
 }
 
-fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
+/// The project at or above `start`, its catalog and its `.srt.json`, which must exist.
+pub fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
     let project = Project::find(start).ok_or_else(|| no_settings(start))?;
     let catalog = Catalog::load(&project.root, env)?;
     let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
@@ -427,21 +426,22 @@ fn explain_entry(
     list: List,
     entry: &str,
 ) -> Explained {
-    let record = settings.record.clone().unwrap_or_default();
+    let record = settings.record.as_ref();
     let origin = crate::policy::origin(settings, list, entry);
+    // `origin` names only fragments of the record, so none is dropped here.
     let fragments = origin
         .fragments
         .iter()
-        .map(|name| {
-            let rec = &record.fragments[name];
+        .filter_map(|name| {
+            let rec = record?.fragments.get(name)?;
             let frag = catalog.get(name);
-            FragmentOrigin {
+            Some(FragmentOrigin {
                 name: name.clone(),
                 why: rec.why,
                 files: rec.files.clone(),
                 source: source_of(frag, list, entry, env),
                 warning: frag.and_then(|f| f.warning.clone()),
-            }
+            })
         })
         .collect();
     Explained {
@@ -452,18 +452,17 @@ fn explain_entry(
     }
 }
 
-/// Every entry of the policy with its origin.
-pub fn explain_all(start: &Path, env: &Env) -> Result<Vec<Explained>, Error> {
-    let (_, catalog, settings) = load(start, env)?;
+/// Every entry of the policy (as `load` read it) with its origin.
+pub fn explain_all(catalog: &Catalog, settings: &Settings, env: &Env) -> Vec<Explained> {
     let mut out = Vec::new();
     for list in List::ALL {
         for v in settings.list(list) {
             if let Some(text) = entry_text(v) {
-                out.push(explain_entry(&settings, &catalog, env, list, text));
+                out.push(explain_entry(settings, catalog, env, list, text));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 pub fn render_explain_all(rows: &[Explained]) -> String {
@@ -552,12 +551,18 @@ fn looks_like_path(q: &str) -> bool {
     q.starts_with('/') || q.starts_with('~') || q.starts_with('.') || q.contains('/')
 }
 
-pub fn explain_one(start: &Path, query: &str, env: &Env) -> Result<Verdict, Error> {
-    let (project, catalog, settings) = load(start, env)?;
+/// The verdict on one host or path, under the policy `load` read.
+pub fn explain_one(
+    project: &Project,
+    catalog: &Catalog,
+    settings: &Settings,
+    query: &str,
+    env: &Env,
+) -> Result<Verdict, Error> {
     if looks_like_path(query) {
-        Ok(explain_path(&project, &catalog, &settings, env, query))
+        Ok(explain_path(project, catalog, settings, env, query))
     } else {
-        explain_host(&catalog, &settings, env, query)
+        explain_host(catalog, settings, env, query)
     }
 }
 
