@@ -52,6 +52,10 @@ pub struct InitSummary {
     /// The catalog's cautions for active fragments that widen the sandbox a lot.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cautions: Vec<String>,
+    /// The recipes file's name as the project spells it (`justfile`, `Justfile`, ...),
+    /// for the human summary.
+    #[serde(skip)]
+    pub justfile_name: String,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -236,6 +240,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         sources,
         left_out,
         cautions,
+        justfile_name: project.justfile_name(),
     })
 }
 
