@@ -390,14 +390,16 @@ pub fn render_outcome(o: &Outcome) -> String {
 /// For `explain`: whether `.claude/settings.json` mirrors the project's policy, and where
 /// each of `entries` (list key, `.srt.json` spelling) appears in it. `None` when the
 /// project has no Claude Code sandbox block (nothing to say).
-pub fn explain_note(start: &Path, entries: &[(&str, &str)]) -> Option<String> {
-    let project = Project::find(start)?;
-    let settings = project.read_settings().ok()??;
+pub fn explain_note(
+    project: &Project,
+    settings: &Settings,
+    entries: &[(&str, &str)],
+) -> Option<String> {
     let file = project.root.join(SETTINGS_FILE);
     let text = crate::write::read_regular(&file).ok()??;
     let top: Value = serde_json::from_slice(&text).ok()?;
     let sandbox = top.get(BLOCK_KEY)?;
-    let want = sandbox_block(&settings).value;
+    let want = sandbox_block(settings).value;
     let in_sync = managed().all(|k| lookup(sandbox, k) == lookup(&want, k));
     let mut out = if in_sync {
         format!("{SETTINGS_FILE}: its `{BLOCK_KEY}` block mirrors this policy in Claude Code's spelling\n")

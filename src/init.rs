@@ -10,7 +10,7 @@ use crate::catalog::{Catalog, Kind};
 use crate::detect::Detection;
 use crate::env::{Env, Os};
 use crate::error::Error;
-use crate::project::{self, FileOutcome, Project, WriteOptions, Written};
+use crate::project::{self, FileOutcome, JustfileMode, Project, WriteOptions, Written};
 use crate::srt_config::{FragmentRecord, Settings, Why};
 
 #[derive(Debug, Clone)]
@@ -52,6 +52,10 @@ pub struct InitSummary {
     /// The catalog's cautions for active fragments that widen the sandbox a lot.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cautions: Vec<String>,
+    /// The recipes file's name as the project spells it (`justfile`, `Justfile`, ...),
+    /// for the human summary.
+    #[serde(skip)]
+    pub justfile_name: String,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -67,26 +71,20 @@ pub struct Planned {
     pub left_out: Vec<crate::sources::Found>,
 }
 
-/// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists.
-pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error> {
-    let project = Project::at(root)?;
-    let catalog = Catalog::load(&project.root, env)?;
+/// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists,
+/// with the catalog it already loaded to check the names it was given.
+pub fn plan(
+    project: Project,
+    catalog: Catalog,
+    env: &Env,
+    opts: &InitOptions,
+) -> Result<Planned, Error> {
     let existing = project.read_settings()?;
     let detection = crate::detect::detect(&project.root, &catalog);
     if !detection.broken.is_empty() && !opts.allow_broken {
         return Err(Error::Broken(detection.broken));
     }
-    let platforms = opts
-        .platforms
-        .clone()
-        .or_else(|| {
-            existing
-                .as_ref()
-                .and_then(|s| s.record.as_ref())
-                .map(|r| r.platforms.clone())
-        })
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| vec![env.os]);
+    let platforms = platforms(opts.platforms.as_deref(), existing.as_ref(), env);
     let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
         &catalog,
         &project,
@@ -116,9 +114,7 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
         r.no_project_hosts = no_project_hosts;
         r.platforms = platforms;
     }
-    // Never write a config with an error in what srt-gen generated (see `gate_generated`).
-    let ctx = crate::check::LintContext::for_project(env, &project);
-    warnings.extend(crate::check::gate_generated(&new, &ctx)?);
+    // The gate on what srt-gen generated runs in `project::write`, once per write.
     warnings.extend(detection.warnings.iter().cloned());
     for b in &detection.broken {
         warnings.push(format!("counted by name only, it does not parse: {b}"));
@@ -134,6 +130,19 @@ pub fn plan(root: &Path, env: &Env, opts: &InitOptions) -> Result<Planned, Error
         sources,
         left_out,
     })
+}
+
+/// The platforms fragments are resolved for: as chosen (`--platform`), else as the
+/// record says, else this machine's.
+pub fn platforms(chosen: Option<&[Os]>, existing: Option<&Settings>, env: &Env) -> Vec<Os> {
+    chosen
+        .or_else(|| {
+            existing
+                .and_then(|s| s.record.as_ref())
+                .map(|r| r.platforms.as_slice())
+        })
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| vec![env.os], <[Os]>::to_vec)
 }
 
 /// Each source becomes a record of its own (so `explain` names its file and `remove`
@@ -171,6 +180,8 @@ fn apply_sources(
 }
 
 pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+    let project = Project::at(root)?;
+    let catalog = Catalog::load(&project.root, env)?;
     let Planned {
         project,
         catalog,
@@ -181,15 +192,20 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         warnings,
         sources,
         left_out,
-    } = plan(root, env, opts)?;
+    } = plan(project, catalog, env, opts)?;
     let mut written = project::write(
         &project,
         existing.as_ref(),
         &new,
         &catalog,
+        env,
         WriteOptions {
             dry_run: opts.dry_run,
-            justfile: opts.justfile,
+            justfile: if opts.justfile {
+                JustfileMode::Always
+            } else {
+                JustfileMode::Never
+            },
         },
     )?;
     written.warnings.extend(warnings);
@@ -224,6 +240,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         sources,
         left_out,
         cautions,
+        justfile_name: project.justfile_name(),
     })
 }
 

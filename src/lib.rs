@@ -70,22 +70,22 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Add(args) => cmd_change(&base, &env, args, true),
         Command::Remove(args) => cmd_change(&base, &env, args, false),
         Command::List(cli::ListArgs { json }) => {
-            let rows = presets::list(&base, &env)?;
+            let project = project::Project::find(&base);
+            let rows = presets::list(&base, project.as_ref(), &env)?;
             if json {
                 print_json(&rows);
             } else {
-                print!(
-                    "{}",
-                    presets::render_list(&rows, project::Project::find(&base).is_some())
-                );
+                print!("{}", presets::render_list(&rows, project.is_some()));
             }
             Ok(0)
         }
         Command::Explain(cli::ExplainArgs { entry, json }) => {
+            // Read once: the policy explained is the one the Claude Code note compares with.
+            let (project, catalog, settings) = presets::load(&base, &env)?;
             let all = entry.is_none();
             match entry {
                 None => {
-                    let rows = presets::explain_all(&base, &env)?;
+                    let rows = presets::explain_all(&catalog, &settings, &env);
                     if json {
                         print_json(&presets::explain_json(&rows));
                     } else {
@@ -93,7 +93,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     }
                 }
                 Some(q) => {
-                    let v = presets::explain_one(&base, &q, &env)?;
+                    let v = presets::explain_one(&project, &catalog, &settings, &q, &env)?;
                     if json {
                         print_json(&v);
                     } else {
@@ -103,14 +103,16 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             .iter()
                             .map(|b| (b.list.as_str(), b.entry.as_str()))
                             .collect();
-                        if let Some(note) = claude_settings::explain_note(&base, &entries) {
+                        if let Some(note) =
+                            claude_settings::explain_note(&project, &settings, &entries)
+                        {
                             print!("{note}");
                         }
                     }
                 }
             }
             if all && !json {
-                if let Some(note) = claude_settings::explain_note(&base, &[]) {
+                if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
                     print!("{note}");
                 }
             }
@@ -162,6 +164,14 @@ fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("json"));
 }
 
+/// `--dry-run`: the bytes each file would get, on stdout.
+fn print_contents(contents: &[(PathBuf, Vec<u8>)]) {
+    for (file, bytes) in contents {
+        println!("==> {} <==", file.display());
+        print!("{}", String::from_utf8_lossy(bytes));
+    }
+}
+
 fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Result<u8, Error> {
     let cli::ChangeArgs {
         names,
@@ -174,10 +184,7 @@ fn cmd_change(base: &Path, env: &Env, args: cli::ChangeArgs, add: bool) -> Resul
         presets::remove(base, &names, env, dry_run)?
     };
     if dry_run && !json {
-        for (file, bytes) in &change.written.contents {
-            println!("==> {} <==", file.display());
-            print!("{}", String::from_utf8_lossy(bytes));
-        }
+        print_contents(&change.written.contents);
     }
     if json {
         print_json(&change);
@@ -315,19 +322,15 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         match init::init(path, env, &opts) {
             Ok(summary) => {
                 if dry_run && !json {
-                    for (file, bytes) in &summary.written.contents {
-                        println!("==> {} <==", file.display());
-                        print!("{}", String::from_utf8_lossy(bytes));
-                    }
+                    print_contents(&summary.written.contents);
                 }
                 if json {
                     json_out.push(serde_json::to_value(&summary).expect("summary serializes"));
                 } else {
-                    let project = project::Project::at(path)?;
-                    let jf = opts.justfile.then(|| project.justfile_name());
+                    let jf = opts.justfile.then_some(summary.justfile_name.as_str());
                     eprint!(
                         "{}",
-                        init::render_summary(&summary, project::SETTINGS_FILE, jf.as_deref())
+                        init::render_summary(&summary, project::SETTINGS_FILE, jf)
                     );
                 }
             }
@@ -345,7 +348,7 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
         } else {
             json_out.pop().unwrap_or_default()
         };
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        print_json(&v);
     }
     if failed > 0 {
         eprintln!("srt-gen init: {failed} of {} projects failed", paths.len());
@@ -366,8 +369,7 @@ fn cmd_check(base: &Path, env: &Env, args: cli::CheckArgs) -> Result<u8, Error> 
     let findings = check::check_file(&path, &ctx)?;
     let shown = file_label(base, &path);
     if json {
-        let v = check::render_json(&shown, &findings);
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        print_json(&check::render_json(&shown, &findings));
     } else {
         print!("{}", check::render_human(&shown, &findings));
     }

@@ -118,15 +118,18 @@ pub struct Origin {
 
 /// Where one entry of one list comes from, read from the record (never recomputed).
 pub fn origin(settings: &Settings, list: List, entry: &str) -> Origin {
-    let record = settings.record.clone().unwrap_or_default();
+    let record = settings.record.as_ref();
     let key = list.key();
     let fragments: Vec<String> = record
-        .fragments
-        .iter()
+        .into_iter()
+        .flat_map(|r| &r.fragments)
         .filter(|(_, f)| f.entries.get(key).is_some_and(|e| e.contains(entry)))
         .map(|(n, _)| n.clone())
         .collect();
-    let yours = fragments.is_empty() || record.yours.get(key).is_some_and(|y| y.contains(entry));
+    let yours = fragments.is_empty()
+        || record
+            .and_then(|r| r.yours.get(key))
+            .is_some_and(|y| y.contains(entry));
     Origin { fragments, yours }
 }
 

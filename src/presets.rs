@@ -10,7 +10,7 @@ use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::init::{self, InitOptions};
-use crate::project::{self, FileOutcome, Project, WriteOptions, Written};
+use crate::project::{self, FileOutcome, JustfileMode, Project, WriteOptions, Written};
 use crate::srt_config::{entry_text, Settings, Why};
 
 /// What `add` or `remove` did.
@@ -58,14 +58,6 @@ fn quote_list(names: &[String]) -> String {
     }
 }
 
-/// Whether the recipes block should follow a change: only where srt-gen already wrote one.
-fn has_recipes(project: &Project) -> bool {
-    crate::write::read_regular(&project.justfile)
-        .ok()
-        .flatten()
-        .is_some_and(|b| String::from_utf8_lossy(&b).contains(crate::render::BEGIN))
-}
-
 pub fn add(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<Change, Error> {
     add_refreshing(start, names, env, dry_run, &[])
 }
@@ -79,23 +71,21 @@ pub fn add_refreshing(
     dry_run: bool,
     refresh: &[&str],
 ) -> Result<Change, Error> {
-    let (project, catalog, old, base, initialised, mut warnings) = match Project::find(start) {
-        Some(project) => {
-            let catalog = Catalog::load(&project.root, env)?;
+    // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
+    // the policy `init` plans (then nothing is on disk to compare against).
+    let (project, catalog, base, initialised, mut warnings) = match Project::find(start) {
+        Some(_) => {
+            let (project, catalog, old) = load(start, env)?;
             if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
-            let old = project.read_settings()?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "{} disappeared while srt-gen ran",
-                    project.settings.display()
-                ))
-            })?;
-            (project, catalog, Some(old.clone()), old, false, Vec::new())
+            (project, catalog, old, false, Vec::new())
         }
         None => {
+            let project = Project::at(start)?;
+            let catalog = Catalog::load(&project.root, env)?;
             // Check the names before detecting, so a typo costs no walk.
-            if let Some(e) = unknown(&Catalog::load(start, env)?, names) {
+            if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
             let opts = InitOptions {
@@ -106,17 +96,18 @@ pub fn add_refreshing(
                 agent: true,
                 project_hosts: None,
             };
-            let planned = init::plan(start, env, &opts)?;
+            let planned = init::plan(project, catalog, env, &opts)?;
             (
                 planned.project,
                 planned.catalog,
-                None,
                 planned.new,
                 true,
                 planned.warnings,
             )
         }
     };
+    let old = (!initialised).then_some(&base);
+    let platforms = init::platforms(None, Some(&base), env);
     let record = base.record.clone().unwrap_or_default();
     let mut fragments = record.fragments.clone();
     let mut excluded = record.excluded.clone();
@@ -140,26 +131,24 @@ pub fn add_refreshing(
             ));
             continue;
         }
-        let platforms = if record.platforms.is_empty() {
-            vec![env.os]
-        } else {
-            record.platforms.clone()
-        };
         let rec = project::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
         fragments.insert(frag.name.clone(), rec);
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());
     }
     let new = crate::policy::compose(Some(&base), fragments, excluded);
-    // The same rule as init: never write a config with an error in what srt-gen generated.
-    let ctx = crate::check::LintContext::for_project(env, &project);
-    warnings.extend(crate::check::gate_generated(&new, &ctx)?);
-    let justfile = initialised || has_recipes(&project);
+    // A change follows the recipes block only where srt-gen already wrote one.
+    let justfile = if initialised {
+        JustfileMode::Always
+    } else {
+        JustfileMode::IfBlockPresent
+    };
     let mut written = project::write(
         &project,
-        old.as_ref(),
+        old,
         &new,
         &catalog,
+        env,
         WriteOptions { dry_run, justfile },
     )?;
     written.warnings.append(&mut warnings);
@@ -175,9 +164,7 @@ pub fn add_refreshing(
 }
 
 pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<Change, Error> {
-    let project = Project::find(start).ok_or_else(|| no_settings(start))?;
-    let catalog = Catalog::load(&project.root, env)?;
-    let old = project.read_settings()?.ok_or_else(|| no_settings(start))?;
+    let (project, catalog, old) = load(start, env)?;
     let record = old.record.clone().unwrap_or_default();
     let mut fragments = record.fragments.clone();
     let mut excluded = record.excluded.clone();
@@ -218,17 +205,17 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
         }
     }
     let new = crate::policy::compose(Some(&old), fragments, excluded);
-    let ctx = crate::check::LintContext::for_project(env, &project);
-    let gate_warnings = crate::check::gate_generated(&new, &ctx)?;
-    let justfile = has_recipes(&project);
-    let mut written = project::write(
+    let written = project::write(
         &project,
         Some(&old),
         &new,
         &catalog,
-        WriteOptions { dry_run, justfile },
+        env,
+        WriteOptions {
+            dry_run,
+            justfile: JustfileMode::IfBlockPresent,
+        },
     )?;
-    written.warnings.extend(gate_warnings);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,
@@ -302,13 +289,11 @@ pub struct ListRow {
     pub origin: String,
 }
 
-pub fn list(start: &Path, env: &Env) -> Result<Vec<ListRow>, Error> {
-    let project = Project::find(start);
-    let root = project
-        .as_ref()
-        .map_or(start.to_path_buf(), |p| p.root.clone());
-    let catalog = Catalog::load(&root, env)?;
-    let record = match &project {
+/// Every fragment of the catalog; `project` is the one `start` is in, if any.
+pub fn list(start: &Path, project: Option<&Project>, env: &Env) -> Result<Vec<ListRow>, Error> {
+    let root = project.map_or(start, |p| p.root.as_path());
+    let catalog = Catalog::load(root, env)?;
+    let record = match project {
         Some(p) => p
             .read_settings()?
             .and_then(|s| s.record)
@@ -411,7 +396,8 @@ pub struct FragmentOrigin {
     pub warning: Option<String>,
 }
 
-fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
+/// The project at or above `start`, its catalog and its `.srt.json`, which must exist.
+pub fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
     let project = Project::find(start).ok_or_else(|| no_settings(start))?;
     let catalog = Catalog::load(&project.root, env)?;
     let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
@@ -434,21 +420,22 @@ fn explain_entry(
     list: List,
     entry: &str,
 ) -> Explained {
-    let record = settings.record.clone().unwrap_or_default();
+    let record = settings.record.as_ref();
     let origin = crate::policy::origin(settings, list, entry);
+    // `origin` names only fragments of the record, so none is dropped here.
     let fragments = origin
         .fragments
         .iter()
-        .map(|name| {
-            let rec = &record.fragments[name];
+        .filter_map(|name| {
+            let rec = record?.fragments.get(name)?;
             let frag = catalog.get(name);
-            FragmentOrigin {
+            Some(FragmentOrigin {
                 name: name.clone(),
                 why: rec.why,
                 files: rec.files.clone(),
                 source: source_of(frag, list, entry, env),
                 warning: frag.and_then(|f| f.warning.clone()),
-            }
+            })
         })
         .collect();
     Explained {
@@ -459,18 +446,17 @@ fn explain_entry(
     }
 }
 
-/// Every entry of the policy with its origin.
-pub fn explain_all(start: &Path, env: &Env) -> Result<Vec<Explained>, Error> {
-    let (_, catalog, settings) = load(start, env)?;
+/// Every entry of the policy (as `load` read it) with its origin.
+pub fn explain_all(catalog: &Catalog, settings: &Settings, env: &Env) -> Vec<Explained> {
     let mut out = Vec::new();
     for list in List::ALL {
         for v in settings.list(list) {
             if let Some(text) = entry_text(v) {
-                out.push(explain_entry(&settings, &catalog, env, list, text));
+                out.push(explain_entry(settings, catalog, env, list, text));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 pub fn render_explain_all(rows: &[Explained]) -> String {
@@ -559,12 +545,18 @@ fn looks_like_path(q: &str) -> bool {
     q.starts_with('/') || q.starts_with('~') || q.starts_with('.') || q.contains('/')
 }
 
-pub fn explain_one(start: &Path, query: &str, env: &Env) -> Result<Verdict, Error> {
-    let (project, catalog, settings) = load(start, env)?;
+/// The verdict on one host or path, under the policy `load` read.
+pub fn explain_one(
+    project: &Project,
+    catalog: &Catalog,
+    settings: &Settings,
+    query: &str,
+    env: &Env,
+) -> Result<Verdict, Error> {
     if looks_like_path(query) {
-        Ok(explain_path(&project, &catalog, &settings, env, query))
+        Ok(explain_path(project, catalog, settings, env, query))
     } else {
-        explain_host(&catalog, &settings, env, query)
+        explain_host(catalog, settings, env, query)
     }
 }
 

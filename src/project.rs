@@ -112,7 +112,19 @@ pub fn base_record(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WriteOptions {
     pub dry_run: bool,
-    pub justfile: bool,
+    pub justfile: JustfileMode,
+}
+
+/// Whether the recipes block is written into the justfile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum JustfileMode {
+    /// `init`, and `add` when it ran `init` first.
+    Always,
+    /// Only where srt-gen wrote a block before (`add`, `remove`): a user who chose
+    /// `--no-justfile` or deleted the block does not get it back.
+    IfBlockPresent,
+    #[default]
+    Never,
 }
 
 /// What a write changed, per list.
@@ -168,20 +180,35 @@ pub struct Written {
 }
 
 /// Writes the settings and the recipes block. Every target is checked before either is
-/// written, so a refusal leaves both files as they were.
+/// written, so a refusal leaves both files as they were. `init`, `add` and `remove` all
+/// come through here, so the gate on what srt-gen generated runs once per write.
 pub fn write(
     project: &Project,
     old: Option<&Settings>,
     new: &Settings,
     catalog: &Catalog,
+    env: &Env,
     opts: WriteOptions,
 ) -> Result<Written, Error> {
+    // Never write a config with an error in what srt-gen generated (see `gate_generated`);
+    // first, so that it decides even a dry run.
+    let ctx = crate::check::LintContext::for_project(env, project);
+    let gate_warnings = crate::check::gate_generated(new, &ctx)?;
     crate::write::check_writable(&project.settings)?;
     let settings_bytes = new.to_bytes();
     let mut warnings = Vec::new();
 
-    let justfile = if opts.justfile {
-        let existing = crate::write::read_user_text(&project.justfile)?;
+    let justfile = if let Some(existing) = read_justfile(project, opts.justfile)? {
+        let existing = existing
+            .map(|b| {
+                String::from_utf8(b).map_err(|_| {
+                    Error::Usage(format!(
+                        "{} is not UTF-8 text; srt-gen leaves it alone",
+                        project.justfile.display()
+                    ))
+                })
+            })
+            .transpose()?;
         let user = existing
             .as_deref()
             .map(crate::render::user_recipes)
@@ -204,6 +231,7 @@ pub fn write(
     } else {
         None
     };
+    warnings.extend(gate_warnings);
 
     let mut contents = vec![(project.settings.clone(), settings_bytes.clone())];
     if let Some((_, bytes)) = &justfile {
@@ -222,7 +250,11 @@ pub fn write(
             ensure_tmp_ignored(dir)?;
         }
         crate::write::write_atomic(&project.settings, &settings_bytes)?;
-        if let Some((_, bytes)) = &justfile {
+        // An unchanged justfile needs no write: `write_atomic` would read it again only to
+        // find that out.
+        if let (Some((_, bytes)), Some(FileOutcome::Created | FileOutcome::Updated)) =
+            (&justfile, justfile_outcome)
+        {
             crate::write::write_atomic(&project.justfile, bytes)?;
         }
     }
@@ -234,6 +266,23 @@ pub fn write(
         contents,
         warnings,
     })
+}
+
+/// The justfile's bytes when the recipes block is to be written (inner `None`: no
+/// justfile yet), read once; `None` when it is not to be written.
+fn read_justfile(project: &Project, mode: JustfileMode) -> Result<Option<Option<Vec<u8>>>, Error> {
+    match mode {
+        JustfileMode::Never => Ok(None),
+        JustfileMode::Always => crate::write::read_regular(&project.justfile).map(Some),
+        // Only deciding here: a justfile srt-gen may not write (a link, a folder) is left
+        // alone, as a missing one is, instead of failing the change. The block is found by
+        // `render::splice`'s rule, so a marker quoted in a recipe does not count.
+        JustfileMode::IfBlockPresent => Ok(crate::write::read_regular(&project.justfile)
+            .ok()
+            .flatten()
+            .filter(|b| crate::render::has_block(&String::from_utf8_lossy(b)))
+            .map(Some)),
+    }
 }
 
 /// `.srt-gen/.gitignore` keeps the per-project temp folder out of git.

@@ -61,7 +61,7 @@ pub fn splice(existing: Option<&str>, block: &str) -> Result<String, String> {
     let Some(text) = existing else {
         return Ok(block.to_string());
     };
-    let begin = text.lines().position(|l| l.starts_with(BEGIN));
+    let begin = text.lines().position(is_begin);
     let end = text.lines().position(|l| l.trim_end() == END);
     match (begin, end) {
         (Some(b), Some(e)) if e > b => {
@@ -89,12 +89,23 @@ pub fn splice(existing: Option<&str>, block: &str) -> Result<String, String> {
     }
 }
 
+/// The line that opens srt-gen's block (trailing text after the marker is allowed).
+fn is_begin(line: &str) -> bool {
+    line.starts_with(BEGIN)
+}
+
+/// Whether a justfile holds srt-gen's block, by the same rule as `splice`: a line that
+/// starts with the marker (one quoted inside a recipe or a comment does not count).
+pub fn has_block(text: &str) -> bool {
+    text.lines().any(is_begin)
+}
+
 /// Names of the recipes a justfile defines outside srt-gen's block.
 pub fn user_recipes(text: &str) -> Vec<String> {
     let mut inside = false;
     let mut names = Vec::new();
     for line in text.lines() {
-        if line.starts_with(BEGIN) {
+        if is_begin(line) {
             inside = true;
         } else if line.trim_end() == END {
             inside = false;
@@ -155,6 +166,14 @@ mod tests {
             splice(Some("a:\n    x"), &block).unwrap(),
             format!("a:\n    x\n\n{block}")
         );
+    }
+
+    #[test]
+    fn a_quoted_marker_is_no_block() {
+        assert!(has_block(&format!("a:\n    echo a\n{BEGIN}\nx\n{END}\n")));
+        assert!(!has_block(&format!(
+            "a:\n    echo '{BEGIN}'\n# see {BEGIN}\n"
+        )));
     }
 
     #[test]

@@ -186,6 +186,55 @@ fn add_without_a_config_runs_init_first() {
 }
 
 #[test]
+fn add_without_a_config_prints_each_warning_once() {
+    // Terraform's providers come from GitHub release hosts the gate warns about; `add`
+    // that runs `init` first once checked (and warned about) the policy twice.
+    let s = Sandbox::fixture("eco-terraform");
+    s.write("package.json", r#"{"name":"x","version":"1.0.0"}"#);
+    let out = s.run(&["add", "github", "--dry-run"]);
+    ok(&out);
+    let err = s.clean(&out.stderr);
+    let warnings: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("  warning: "))
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("`objects.githubusercontent.com` reaches")),
+        "{err}"
+    );
+    for w in &warnings {
+        // The entry's index is part of the line; the host is what must not repeat.
+        let what = w.split_once("`").map_or(*w, |(_, rest)| rest);
+        assert_eq!(
+            warnings.iter().filter(|o| o.contains(what)).count(),
+            1,
+            "printed more than once: {w}\n{err}"
+        );
+    }
+    assert!(
+        !s.project.join(".srt.json").exists(),
+        "--dry-run writes nothing"
+    );
+}
+
+#[test]
+fn a_quoted_marker_is_not_a_recipes_block() {
+    let s = Sandbox::fixture("npm-app");
+    ok(&s.run(&["init", "--no-justfile"]));
+    // The marker inside a recipe is the user's text, not a block srt-gen wrote.
+    let mine = "show:\n    echo '# >>> srt-gen >>>'\n";
+    s.write("justfile", mine);
+    let out = s.run(&["add", "context7"]);
+    ok(&out);
+    assert_eq!(s.read("justfile"), mine, "add leaves the justfile alone");
+    assert!(!s.clean(&out.stderr).contains("justfile:"));
+    ok(&s.run(&["remove", "context7"]));
+    assert_eq!(s.read("justfile"), mine, "remove leaves the justfile alone");
+}
+
+#[test]
 fn dry_run_writes_nothing() {
     let s = Sandbox::fixture("npm-app");
     ok(&s.run(&["init", "--no-justfile"]));
