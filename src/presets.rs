@@ -74,8 +74,8 @@ pub fn add_refreshing(
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
     let (project, catalog, base, initialised, mut warnings) = match Project::find(start) {
-        Some(_) => {
-            let (project, catalog, old) = load(start, env)?;
+        Some(found) => {
+            let (project, catalog, old) = open(found, start, env)?;
             if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
@@ -399,6 +399,11 @@ pub struct FragmentOrigin {
 /// The project at or above `start`, its catalog and its `.srt.json`, which must exist.
 pub fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
     let project = Project::find(start).ok_or_else(|| no_settings(start))?;
+    open(project, start, env)
+}
+
+/// [`load`] for a project already found.
+fn open(project: Project, start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
     let catalog = Catalog::load(&project.root, env)?;
     let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
     Ok((project, catalog, settings))
