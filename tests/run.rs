@@ -60,6 +60,17 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
 
 const TOOLS: [&str; 4] = ["bwrap", "socat", "rg", "which"];
 
+/// One check of `doctor --json`'s output, by name.
+fn doctor_check(v: &serde_json::Value, name: &str) -> serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {v}"))
+        .clone()
+}
+
 /// srt-gen with PATH = the test's bin folder and the folders that hold `sh` and `sleep`.
 fn cmd(s: &Sandbox, bin: &Path) -> Command {
     let mut c = s.cmd();
@@ -342,12 +353,7 @@ fn a_policy_with_lint_errors_runs_only_with_force() {
     let out = cmd(&s, &bin).args(["doctor", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let config = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "config")
-        .unwrap();
+    let config = doctor_check(&v, "config");
     assert_eq!(config["status"], "fail", "{config}");
     assert!(
         config["detail"]
@@ -403,12 +409,7 @@ fn doctor_names_every_missing_piece_with_its_fix() {
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["ok"], false);
-    let srt = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "srt")
-        .unwrap();
+    let srt = doctor_check(&v, "srt");
     assert_eq!(srt["status"], "fail");
     assert!(srt["fix"]
         .as_str()
@@ -421,15 +422,7 @@ fn doctor_checks_the_projects_policy() {
     let (s, bin) = project(FAKE_SRT, &TOOLS);
     let out = cmd(&s, &bin).args(["doctor", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let by_name = |n: &str| {
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by_name = |n: &str| doctor_check(&v, n);
     assert_eq!(by_name("config")["status"], "ok");
     let w = by_name("write-paths");
     assert_eq!(w["status"], "fail", "{w}");
