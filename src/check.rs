@@ -71,7 +71,7 @@ pub struct LintContext<'a> {
 
 impl<'a> LintContext<'a> {
     /// The context for a project's own `.srt.json` and recipes.
-    pub fn for_project(env: &'a Env, project: &crate::project::Project) -> LintContext<'a> {
+    pub fn for_project(env: &'a Env, project: &crate::detect::project::Project) -> LintContext<'a> {
         LintContext {
             env,
             project: project.root.clone(),
@@ -1182,7 +1182,7 @@ fn check_platform(top: &Map<String, Value>, ctx: &LintContext<'_>, out: &mut Vec
 /// Reads and lints a settings file. Unreadable or unparseable files are `Error::Parse` or
 /// `Error::Refused` (naming file:line:col); findings come back with their lines filled in.
 pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Error> {
-    let text = crate::srt_config::read_text(path)?.ok_or_else(|| {
+    let text = crate::files::read_text(path)?.ok_or_else(|| {
         Error::Usage(format!(
             "{} does not exist; `srt-gen init` writes one",
             path.display()

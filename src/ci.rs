@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::project::FileOutcome;
+use crate::output::FileOutcome;
 
 /// The srt version the generated files install.
 pub const SRT_VERSION: &str = "0.0.83";
@@ -119,7 +119,7 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
         *pull_request,
     )?;
     let file = root.join(output.as_deref().unwrap_or(Path::new(DEFAULT_OUTPUT)));
-    let old = crate::write::read_regular(&file)?;
+    let old = crate::files::read_regular(&file)?;
     let outcome = FileOutcome::of(old.as_deref(), contents.as_bytes());
     let needs_force = outcome == FileOutcome::Updated && !force;
     if needs_force && !dry_run {
@@ -134,7 +134,7 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
         }
-        crate::write::write_atomic(&file, contents.as_bytes())?;
+        crate::files::write_atomic(&file, contents.as_bytes())?;
     }
     Ok(CiOutcome {
         file,

@@ -23,9 +23,10 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::catalog::List;
+use crate::detect::project::Project;
 use crate::error::Error;
+use crate::output::FileOutcome;
 use crate::presets::no_settings;
-use crate::project::{FileOutcome, Project};
 use crate::srt_config::Settings;
 
 /// Claude Code's project settings file, relative to the project root.
@@ -275,7 +276,7 @@ fn parse_error(file: &Path, e: &serde_json::Error) -> Error {
         column: e.column(),
         message: format!(
             "not a JSON object as Claude Code writes it ({}); fix it or move it away",
-            crate::detect::strip_position(&e.to_string())
+            crate::error::strip_position(&e.to_string())
         ),
     }
 }
@@ -348,7 +349,7 @@ pub struct Outcome {
 /// writes its policy into `.claude/settings.json` beside it.
 pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
     let project = Project::find(start).ok_or_else(|| no_settings(start))?;
-    let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
+    let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(start))?;
     let dir = project.root.join(".claude");
     if dir.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Refused(format!(
@@ -357,14 +358,14 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
         )));
     }
     let file = project.root.join(SETTINGS_FILE);
-    let old_text = crate::write::read_user_text(&file)?;
+    let old_text = crate::files::read_user_text(&file)?;
     let Block { value, warnings } = sandbox_block(&settings);
     let contents = splice(old_text.as_deref(), value, &file)?;
     let outcome = FileOutcome::of(old_text.as_deref().map(str::as_bytes), contents.as_bytes());
     if !dry_run && outcome != FileOutcome::Unchanged {
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-        crate::write::write_atomic(&file, contents.as_bytes())?;
+        crate::files::write_atomic(&file, contents.as_bytes())?;
     }
     Ok(Outcome {
         file,
@@ -396,7 +397,7 @@ pub fn explain_note(
     entries: &[(&str, &str)],
 ) -> Option<String> {
     let file = project.root.join(SETTINGS_FILE);
-    let text = crate::write::read_regular(&file).ok()??;
+    let text = crate::files::read_regular(&file).ok()??;
     let top: Value = serde_json::from_slice(&text).ok()?;
     let sandbox = top.get(BLOCK_KEY)?;
     let want = sandbox_block(settings).value;

@@ -7,10 +7,10 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use crate::catalog::List;
+use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::{Env, Os};
 use crate::error::Error;
 use crate::launch::{self, WritePath};
-use crate::project::{Project, SETTINGS_FILE};
 
 #[derive(Debug, Clone, Default)]
 pub struct DoctorOptions {

@@ -1,6 +1,7 @@
 //! The library's errors. Each names the file (and line where there is one) and says
 //! what to do next; `main` turns the kind into an exit code.
 
+use std::fmt;
 use std::io;
 
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +29,7 @@ pub enum Error {
 
     /// Project files that failed to parse during detection.
     #[error("{}", broken_message(.0))]
-    Broken(Vec<crate::detect::Broken>),
+    Broken(Vec<FileProblem>),
 
     #[error("{context}: {source}")]
     Io { context: String, source: io::Error },
@@ -42,7 +43,32 @@ pub enum Error {
     Findings(String),
 }
 
-fn broken_message(b: &[crate::detect::Broken]) -> String {
+/// A file that does not parse, and where: the stage that read it builds this at its edge
+/// (detection's `Broken` converts into it), so the error type names no stage's types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub file: String,
+    /// 1-based; 0 when the problem has no position (unreadable, not UTF-8).
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+fn broken_message(b: &[FileProblem]) -> String {
     let mut s =
         String::from("these project files do not parse, so their ecosystems cannot be read:");
     for x in b {
@@ -90,4 +116,12 @@ pub fn not_utf8(e: &std::string::FromUtf8Error) -> String {
         "not UTF-8 text (invalid byte at offset {})",
         e.utf8_error().valid_up_to()
     )
+}
+
+/// serde_json appends " at line L column C"; the position is printed separately.
+pub fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
 }

@@ -6,11 +6,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Kind};
+use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::detect::project::Project;
 use crate::detect::Detection;
 use crate::env::{Env, Os};
-use crate::error::Error;
-use crate::project::{self, FileOutcome, JustfileMode, Project, WriteOptions, Written};
+use crate::error::{Error, FileProblem};
+use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
 use crate::srt_config::{FragmentRecord, Settings, Why};
 
 #[derive(Debug, Clone)]
@@ -45,10 +46,10 @@ pub struct InitSummary {
     pub broken: Vec<crate::detect::Broken>,
     /// Registries and git hosts named by project files or the user's configuration.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<crate::sources::Found>,
+    pub sources: Vec<crate::detect::sources::Found>,
     /// Sources left out (`--no-project-hosts`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub left_out: Vec<crate::sources::Found>,
+    pub left_out: Vec<crate::detect::sources::Found>,
     /// The catalog's cautions for active fragments that widen the sandbox a lot.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cautions: Vec<String>,
@@ -67,8 +68,8 @@ pub struct Planned {
     pub detection: Detection,
     pub dropped: Vec<String>,
     pub warnings: Vec<String>,
-    pub sources: Vec<crate::sources::Found>,
-    pub left_out: Vec<crate::sources::Found>,
+    pub sources: Vec<crate::detect::sources::Found>,
+    pub left_out: Vec<crate::detect::sources::Found>,
 }
 
 /// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists,
@@ -79,10 +80,12 @@ pub fn plan(
     env: &Env,
     opts: &InitOptions,
 ) -> Result<Planned, Error> {
-    let existing = project.read_settings()?;
-    let detection = crate::detect::detect(&project.root, &catalog);
+    let existing = Settings::read(&project.settings)?;
+    let detection = crate::detect::detect(&project.root, &catalog.markers());
     if !detection.broken.is_empty() && !opts.allow_broken {
-        return Err(Error::Broken(detection.broken));
+        return Err(Error::Broken(
+            detection.broken.iter().map(FileProblem::from).collect(),
+        ));
     }
     let platforms = platforms(opts.platforms.as_deref(), existing.as_ref(), env);
     let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
@@ -101,7 +104,7 @@ pub fn plan(
             .and_then(|s| s.record.as_ref())
             .is_some_and(|r| r.no_project_hosts),
     };
-    let scanned = crate::sources::scan(&project.root, &detection, env);
+    let scanned = crate::detect::sources::scan(&project.root, &detection, env);
     warnings.extend(scanned.warnings);
     let (sources, left_out): (Vec<_>, Vec<_>) = scanned
         .found
@@ -114,7 +117,7 @@ pub fn plan(
         r.no_project_hosts = no_project_hosts;
         r.platforms = platforms;
     }
-    // The gate on what srt-gen generated runs in `project::write`, once per write.
+    // The gate on what srt-gen generated runs in `output::write`, once per write.
     warnings.extend(detection.warnings.iter().cloned());
     for b in &detection.broken {
         warnings.push(format!("counted by name only, it does not parse: {b}"));
@@ -150,7 +153,7 @@ pub fn platforms(chosen: Option<&[Os]>, existing: Option<&Settings>, env: &Env) 
 /// detected fragments.
 fn apply_sources(
     fragments: &mut BTreeMap<String, FragmentRecord>,
-    sources: &[crate::sources::Found],
+    sources: &[crate::detect::sources::Found],
 ) {
     let key = crate::catalog::List::AllowedDomains.key();
     for src in sources {
@@ -193,7 +196,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         sources,
         left_out,
     } = plan(project, catalog, env, opts)?;
-    let mut written = project::write(
+    let mut written = output::write(
         &project,
         existing.as_ref(),
         &new,
@@ -234,7 +237,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
             .map(|(n, f)| (n.clone(), f.why))
             .collect(),
         dropped,
-        counts: project::counts(&new),
+        counts: output::counts(&new),
         written,
         broken: detection.broken,
         sources,
@@ -267,7 +270,7 @@ fn active_fragments(
     let mut out = BTreeMap::new();
     out.insert(
         "base".to_string(),
-        project::base_record(catalog, project, env, platforms)?,
+        base_record(catalog, project, env, platforms)?,
     );
     if opts.agent {
         // The agent is base-like: applied unless the user removed it.
@@ -275,7 +278,7 @@ fn active_fragments(
         if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
             out.insert(
                 agent.name.clone(),
-                project::fragment_record(agent, Why::Base, Vec::new(), env, platforms),
+                fragment_record(agent, Why::Base, Vec::new(), env, platforms),
             );
         }
     }
@@ -292,7 +295,7 @@ fn active_fragments(
         if let Some(frag) = catalog.get(&name) {
             out.insert(
                 name.clone(),
-                project::fragment_record(frag, Why::Detected, files, env, platforms),
+                fragment_record(frag, Why::Detected, files, env, platforms),
             );
         }
     }
@@ -303,7 +306,7 @@ fn active_fragments(
                 Some(frag) => {
                     out.insert(
                         name.clone(),
-                        project::fragment_record(frag, Why::Added, Vec::new(), env, platforms),
+                        fragment_record(frag, Why::Added, Vec::new(), env, platforms),
                     );
                 }
                 None => {
@@ -386,7 +389,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         describe(s.written.settings)
     ));
     if s.written.settings == FileOutcome::Updated {
-        out.push_str(&project::render_changes(&s.written.changes));
+        out.push_str(&output::render_changes(&s.written.changes));
     }
     if let (Some(o), Some(name)) = (s.written.justfile, justfile_name) {
         out.push_str(&format!(
@@ -414,4 +417,46 @@ fn shorten(files: &[String]) -> String {
             files.len() - MAX
         )
     }
+}
+
+/// Resolves a fragment into the record kept in the settings file.
+pub fn fragment_record(
+    frag: &Fragment,
+    why: Why,
+    files: Vec<String>,
+    env: &Env,
+    platforms: &[Os],
+) -> FragmentRecord {
+    let mut entries: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in frag.resolve(env, platforms) {
+        entries
+            .entry(r.list.key().to_string())
+            .or_default()
+            .insert(r.value);
+    }
+    FragmentRecord {
+        why,
+        files,
+        entries,
+    }
+}
+
+/// The base fragment, plus write protection for the recipes file this project uses.
+pub fn base_record(
+    catalog: &Catalog,
+    project: &Project,
+    env: &Env,
+    platforms: &[Os],
+) -> Result<FragmentRecord, Error> {
+    let base = catalog
+        .fragments
+        .iter()
+        .find(|f| f.kind == Kind::Base)
+        .ok_or_else(|| Error::Usage("internal: the catalog has no base fragment".into()))?;
+    let mut rec = fragment_record(base, Why::Base, Vec::new(), env, platforms);
+    rec.entries
+        .entry(List::DenyWrite.key().to_string())
+        .or_default()
+        .insert(format!("./{}", project.justfile_name()));
+    Ok(rec)
 }

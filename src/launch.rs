@@ -29,9 +29,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::catalog::{Catalog, List};
+use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
-use crate::project::{Project, SETTINGS_FILE};
 use crate::render::shell_quote;
 use crate::srt_config::{entry_text, Settings};
 
@@ -113,8 +113,8 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let pre = preflight(&project, &settings, env)?;
     let command = if opts.command.is_empty() {
         let catalog = Catalog::load(&project.root, env)?;
-        crate::agent::autonomous_argv(
-            &crate::agent::mcp_config(&settings, &catalog),
+        crate::catalog::agent::autonomous_argv(
+            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
             opts.prompt.as_deref(),
         )
     } else {
@@ -348,7 +348,7 @@ pub fn load_policy(project: &Project, env: &Env, force: bool) -> Result<Settings
 
 /// The settings file's text (read once per command, for [`check_config`] and the linter).
 fn read_config(path: &Path) -> Result<String, Error> {
-    crate::srt_config::read_text(path)?.ok_or_else(|| {
+    crate::files::read_text(path)?.ok_or_else(|| {
         Error::Usage(format!(
             "{} is gone; run `srt-gen init` to write it again",
             path.display()
@@ -599,7 +599,7 @@ impl Preflight {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
             }
-            crate::write::write_atomic(&x.file, x.text.as_bytes())?;
+            crate::files::write_atomic(&x.file, x.text.as_bytes())?;
         }
         Ok(done)
     }
@@ -646,7 +646,7 @@ fn plan_exclude(root: &Path, protected: &[PathBuf]) -> Result<Option<ExcludeUpda
     } else {
         format!("/{}/", escape_pattern(&prefix))
     };
-    let old = match crate::write::read_regular(&file) {
+    let old = match crate::files::read_regular(&file) {
         Ok(b) => b
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default(),

@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::launch::{self, Outcome, RunOptions};
-use crate::project::Project;
 
 /// The project fragment `learn --apply` writes entries that no catalog fragment has into.
 pub const LEARNED: &str = "learned";
@@ -183,7 +183,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     };
     let detection = catalog
         .as_ref()
-        .map(|c| crate::detect::detect(&project.root, c))
+        .map(|c| crate::detect::detect(&project.root, &c.markers()))
         .unwrap_or_default();
     let candidates: Vec<_> = catalog
         .iter()
@@ -407,7 +407,7 @@ fn write_learned(project: &Project, new: &[(String, String, String)]) -> Result<
         .join(format!("{LEARNED}.toml"));
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut seen: BTreeSet<(bool, String)> = BTreeSet::new();
-    let mut text = match crate::srt_config::read_text(&path)? {
+    let mut text = match crate::files::read_text(&path)? {
         Some(old) => {
             let frag = crate::catalog::parse_fragment(&old, &path.display().to_string())?;
             seen.extend(frag.hosts.into_iter().map(|h| (true, h.host)));
@@ -448,7 +448,7 @@ fn write_learned(project: &Project, new: &[(String, String, String)]) -> Result<
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    crate::write::write_atomic(&path, text.as_bytes())?;
+    crate::files::write_atomic(&path, text.as_bytes())?;
     Ok(())
 }
 

@@ -1,7 +1,6 @@
 //! srt-gen: least-privilege settings for Anthropic's Sandbox Runtime, from what a project
 //! uses. Data flows one way: detect → catalog → policy → output → launch.
 
-pub mod agent;
 pub mod catalog;
 pub mod check;
 pub mod ci;
@@ -11,18 +10,17 @@ pub mod detect;
 pub mod doctor;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod hosts;
 pub mod init;
 pub mod launch;
 pub mod learn;
+pub mod output;
 pub mod placeholders;
 pub mod policy;
 pub mod presets;
-pub mod project;
 pub mod render;
-pub mod sources;
 pub mod srt_config;
-pub mod write;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -70,7 +68,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Add(args) => cmd_change(&base, &env, args, true),
         Command::Remove(args) => cmd_change(&base, &env, args, false),
         Command::List(cli::ListArgs { json }) => {
-            let project = project::Project::find(&base);
+            let project = detect::project::Project::find(&base);
             let rows = presets::list(&base, project.as_ref(), &env)?;
             if json {
                 print_json(&rows);
@@ -330,7 +328,7 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
                     let jf = opts.justfile.then_some(summary.justfile_name.as_str());
                     eprint!(
                         "{}",
-                        init::render_summary(&summary, project::SETTINGS_FILE, jf)
+                        init::render_summary(&summary, detect::project::SETTINGS_FILE, jf)
                     );
                 }
             }
@@ -360,8 +358,9 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
 fn cmd_check(base: &Path, env: &Env, args: cli::CheckArgs) -> Result<u8, Error> {
     let cli::CheckArgs { file, json } = args;
     let project = match &file {
-        None => project::Project::find(base).map_or_else(|| project::Project::at(base), Ok)?,
-        Some(_) => project::Project::at(base)?,
+        None => detect::project::Project::find(base)
+            .map_or_else(|| detect::project::Project::at(base), Ok)?,
+        Some(_) => detect::project::Project::at(base)?,
     };
     let path = file.map_or_else(|| project.settings.clone(), |f| base.join(f));
     let mut ctx = check::LintContext::for_project(env, &project);

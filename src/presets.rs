@@ -7,10 +7,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::detect::project::{self, Project};
 use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::init::{self, InitOptions};
-use crate::project::{self, FileOutcome, JustfileMode, Project, WriteOptions, Written};
+use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
 use crate::srt_config::{entry_text, Settings, Why};
 
 /// What `add` or `remove` did.
@@ -131,7 +132,7 @@ pub fn add_refreshing(
             ));
             continue;
         }
-        let rec = project::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
+        let rec = init::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
         fragments.insert(frag.name.clone(), rec);
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());
@@ -143,7 +144,7 @@ pub fn add_refreshing(
     } else {
         JustfileMode::IfBlockPresent
     };
-    let mut written = project::write(
+    let mut written = output::write(
         &project,
         old,
         &new,
@@ -205,7 +206,7 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
         }
     }
     let new = crate::policy::compose(Some(&old), fragments, excluded);
-    let written = project::write(
+    let written = output::write(
         &project,
         Some(&old),
         &new,
@@ -260,7 +261,7 @@ pub fn render_change(c: &Change, verb: &str) -> String {
     }
     let state = |o: FileOutcome| o.describe(c.dry_run);
     out.push_str(&format!("  .srt.json: {}\n", state(c.written.settings)));
-    out.push_str(&project::render_changes(&c.written.changes));
+    out.push_str(&output::render_changes(&c.written.changes));
     if let Some(j) = c.written.justfile {
         out.push_str(&format!("  justfile: {}\n", state(j)));
     }
@@ -294,8 +295,7 @@ pub fn list(start: &Path, project: Option<&Project>, env: &Env) -> Result<Vec<Li
     let root = project.map_or(start, |p| p.root.as_path());
     let catalog = Catalog::load(root, env)?;
     let record = match project {
-        Some(p) => p
-            .read_settings()?
+        Some(p) => Settings::read(&p.settings)?
             .and_then(|s| s.record)
             .unwrap_or_default(),
         None => Default::default(),
@@ -405,7 +405,7 @@ pub fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Err
 /// [`load`] for a project already found.
 fn open(project: Project, start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
     let catalog = Catalog::load(&project.root, env)?;
-    let settings = project.read_settings()?.ok_or_else(|| no_settings(start))?;
+    let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(start))?;
     Ok((project, catalog, settings))
 }
 

@@ -42,8 +42,8 @@ pub(crate) fn environment() -> Environment<'static> {
 pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, Error> {
     let env = environment();
     let ctx = JustfileContext {
-        settings: crate::project::SETTINGS_FILE,
-        agent: crate::agent::AGENT,
+        settings: crate::detect::project::SETTINGS_FILE,
+        agent: crate::catalog::agent::AGENT,
         auto_command: auto_argv
             .iter()
             .map(|a| shell_quote(a))

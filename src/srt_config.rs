@@ -127,6 +127,13 @@ impl Settings {
         }
     }
 
+    /// The names of the active fragments, as the record lists them (none without one).
+    pub fn fragment_names(&self) -> impl Iterator<Item = &str> {
+        self.record
+            .iter()
+            .flat_map(|r| r.fragments.keys().map(String::as_str))
+    }
+
     /// The string entries of a list (path objects `{ "path": ..., "literal": true }` give their path).
     pub fn strings(&self, list: List) -> Vec<&str> {
         self.list(list).iter().filter_map(entry_text).collect()
@@ -178,15 +185,12 @@ impl Settings {
 
     /// Reads a settings file if it exists. Refuses what is not a regular file.
     pub fn read(path: &Path) -> Result<Option<Settings>, Error> {
-        match read_text(path)? {
+        match crate::files::read_text(path)? {
             None => Ok(None),
             Some(text) => Settings::parse(&text, path).map(Some),
         }
     }
 }
-
-// Kept under this name for the modules that read settings and fragments through it.
-pub use crate::write::read_text;
 
 /// Parses a settings file's JSON; the error names the file, line and column. Every reader
 /// of a settings file comes through here, so the byte-order-mark refusal lives here only.
@@ -207,7 +211,7 @@ pub fn parse_json(text: &str, file: &str) -> Result<Value, Error> {
         column: e.column(),
         message: format!(
             "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
-            crate::detect::strip_position(&e.to_string())
+            crate::error::strip_position(&e.to_string())
         ),
     })
 }

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let kind = if first % 2 == 0 { "toml" } else { "json" };
-    if let Err((line, _col, message)) = srt_gen::detect::check_text(kind, text) {
+    if let Err((line, _col, message)) = srt_gen::detect::manifest::check_text(kind, text) {
         assert!(!message.is_empty());
         assert!(line <= text.lines().count() + 1, "line {line} is past the end");
     }

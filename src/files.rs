@@ -83,7 +83,7 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// Writes `bytes` to `path` atomically: a temp file beside it, flushed, then renamed over
 /// it. The old file's permissions are kept. A file that already holds `bytes` is left
-/// untouched: `project::write` and `learn` call this for files that may be unchanged (and
+/// untouched: `output::write` and `learn` call this for files that may be unchanged (and
 /// report them as unchanged), so a rerun that changes nothing writes nothing, and still
 /// succeeds where the project is read-only.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {

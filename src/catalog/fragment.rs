@@ -1,17 +1,13 @@
-//! The catalog: ecosystem and preset fragments, embedded from `ecosystems/` and `presets/`
-//! at build time, plus the user's own fragment files, each parsed into one typed shape.
+//! One catalog fragment, typed: what it is, how it is detected, and the hosts and paths it
+//! gives (each with its `source`), resolved per platform.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::detect::markers::Rules;
 use crate::env::{Env, Os};
 use crate::error::Error;
-
-/// Every built-in catalog file, as `(relative path, text)`; the list is written by build.rs.
-const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
 
 /// What a fragment is, for grouping in `list` and for deciding how it is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -58,7 +54,7 @@ pub struct Fragment {
     #[serde(default)]
     pub warning: Option<String>,
     #[serde(default)]
-    pub detect: Detect,
+    pub detect: Rules,
     #[serde(default)]
     pub hosts: Vec<HostEntry>,
     #[serde(default)]
@@ -77,52 +73,6 @@ pub struct Fragment {
     /// Where this fragment came from: `ecosystems/rust.toml`, or a user file's path.
     #[serde(skip)]
     pub origin: String,
-}
-
-/// How a fragment is recognised in a project.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Detect {
-    /// Exact file names (`Cargo.toml`).
-    #[serde(default)]
-    pub files: Vec<String>,
-    /// File-name patterns with `*` (`requirements*.txt`, `*.csproj`).
-    #[serde(default)]
-    pub patterns: Vec<String>,
-    /// Directory names the walk never enters, because this tool fills them
-    /// (`node_modules`, `target`): manifests inside are dependencies, not the project.
-    #[serde(default)]
-    pub skip_dirs: Vec<String>,
-    /// Where the marker list comes from.
-    #[serde(default)]
-    pub source: Option<String>,
-    /// Markers inside files: a key of a JSON/TOML manifest, or text in a lockfile.
-    #[serde(default)]
-    pub content: Vec<ContentRule>,
-}
-
-/// A marker inside a file, e.g. `packageManager` starting with `pnpm@` in package.json.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ContentRule {
-    /// The file name the rule reads (exact).
-    pub file: String,
-    /// A dotted key (`tool.poetry`, `packageManager`) that must exist.
-    #[serde(default)]
-    pub key: Option<String>,
-    /// With `key`: its string value must start with this.
-    #[serde(default)]
-    pub prefix: Option<String>,
-    /// With `key` and `prefix`: ... and must not start with this.
-    #[serde(default)]
-    pub unless_prefix: Option<String>,
-    /// The file's text must contain this.
-    #[serde(default)]
-    pub contains: Option<String>,
-    /// The file's text must not contain this.
-    #[serde(default)]
-    pub lacks: Option<String>,
-    pub source: String,
 }
 
 /// A network host the fragment needs.
@@ -261,135 +211,6 @@ impl Fragment {
         self.name.eq_ignore_ascii_case(name)
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
     }
-}
-
-/// All fragments known to this run: built-ins first, then the user's.
-#[derive(Debug, Clone)]
-pub struct Catalog {
-    pub fragments: Vec<Fragment>,
-}
-
-impl Catalog {
-    /// The built-in catalog only.
-    pub fn builtin() -> Result<Catalog, Error> {
-        let mut fragments = Vec::with_capacity(BUILTIN.len());
-        for (origin, text) in BUILTIN {
-            fragments.push(parse_fragment(text, origin)?);
-        }
-        let catalog = Catalog { fragments };
-        catalog.check_names()?;
-        Ok(catalog)
-    }
-
-    /// Built-ins plus the fragment files of the user (`$XDG_CONFIG_HOME/srt-gen/fragments`)
-    /// and of the project (`.srt-gen/fragments`). A user file may not take a built-in's name:
-    /// a repository must not be able to redefine what `rust` means.
-    pub fn load(project: &Path, env: &Env) -> Result<Catalog, Error> {
-        let mut catalog = Catalog::builtin()?;
-        let dirs = [
-            env.config_dir().join("srt-gen").join("fragments"),
-            project.join(".srt-gen").join("fragments"),
-        ];
-        for dir in dirs {
-            for file in toml_files(&dir)? {
-                let text = std::fs::read_to_string(&file).map_err(|e| {
-                    Error::io(format!("cannot read fragment {}", file.display()), e)
-                })?;
-                let frag = parse_fragment(&text, &file.display().to_string())?;
-                if frag.kind == Kind::Base {
-                    return Err(Error::Catalog {
-                        file: file.display().to_string(),
-                        message: "a user fragment cannot be of kind \"base\"".into(),
-                    });
-                }
-                catalog.fragments.push(frag);
-            }
-        }
-        catalog.check_names()?;
-        Ok(catalog)
-    }
-
-    fn check_names(&self) -> Result<(), Error> {
-        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-        for f in &self.fragments {
-            for n in std::iter::once(&f.name).chain(&f.aliases) {
-                if let Some(prev) = seen.insert(n.to_ascii_lowercase(), &f.origin) {
-                    return Err(Error::Catalog {
-                        file: f.origin.clone(),
-                        message: format!("the name `{n}` is already used by {prev}"),
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn get(&self, name: &str) -> Option<&Fragment> {
-        self.fragments.iter().find(|f| f.answers_to(name))
-    }
-
-    /// Catalog names closest to a misspelt one, best first.
-    pub fn closest(&self, name: &str) -> Vec<String> {
-        let name = name.to_ascii_lowercase();
-        let mut scored: Vec<(f64, &str)> = self
-            .fragments
-            .iter()
-            .filter(|f| f.kind != Kind::Base)
-            .flat_map(|f| {
-                std::iter::once(&f.name)
-                    .chain(&f.aliases)
-                    .map(move |n| (n, f))
-            })
-            .map(|(n, f)| {
-                let s = strsim::jaro_winkler(&name, &n.to_ascii_lowercase());
-                let s = if n.contains(&name) || name.contains(n.as_str()) {
-                    s.max(0.85)
-                } else {
-                    s
-                };
-                (s, f.name.as_str())
-            })
-            .filter(|(s, _)| *s >= 0.8)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        // Only the names about as close as the closest one: a clear best match alone.
-        let best = scored.first().map_or(0.0, |s| s.0);
-        let mut out: Vec<String> = Vec::new();
-        for (_, n) in scored.into_iter().filter(|(s, _)| *s >= best - 0.04) {
-            if !out.iter().any(|o| o == n) {
-                out.push(n.to_string());
-            }
-        }
-        out.truncate(3);
-        out
-    }
-
-    /// Directory names the project walk never enters (union over the catalog).
-    pub fn skip_dirs(&self) -> Vec<&str> {
-        let mut dirs: Vec<&str> = self
-            .fragments
-            .iter()
-            .flat_map(|f| f.detect.skip_dirs.iter().map(String::as_str))
-            .collect();
-        dirs.sort_unstable();
-        dirs.dedup();
-        dirs
-    }
-}
-
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(format!("cannot list {}", dir.display()), e)),
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
-        .collect();
-    files.sort();
-    Ok(files)
 }
 
 /// Parses one fragment file and checks what serde cannot: names, hosts, path spellings.

@@ -3,20 +3,18 @@
 
 use serde_json::{Map, Value};
 
-use crate::catalog::Catalog;
-use crate::srt_config::Settings;
+use super::Catalog;
 
 /// The agent program.
 pub const AGENT: &str = "claude";
 
-/// `{"mcpServers":{...}}` with one server per active fragment that defines one.
-pub fn mcp_config(settings: &Settings, catalog: &Catalog) -> Value {
+/// `{"mcpServers":{...}}` with one server per active fragment (by name, as the policy's
+/// record lists them) that defines one.
+pub fn mcp_config<'a>(active: impl IntoIterator<Item = &'a str>, catalog: &Catalog) -> Value {
     let mut servers = Map::new();
-    if let Some(record) = &settings.record {
-        for name in record.fragments.keys() {
-            if let Some(def) = catalog.get(name).and_then(|f| f.mcp_json()) {
-                servers.insert(name.clone(), def);
-            }
+    for name in active {
+        if let Some(def) = catalog.get(name).and_then(|f| f.mcp_json()) {
+            servers.insert(name.to_string(), def);
         }
     }
     let mut top = Map::new();

@@ -1,112 +1,18 @@
-//! One project's srt-gen files (`.srt.json`, the justfile) and the one way they are
-//! rewritten: compose the policy, render the recipes, check every target, then write.
-//! `init`, `add` and `remove` all end here.
+//! Output, the fourth stage: the files srt-gen writes from a policy. `.srt.json` and the
+//! justfile's recipes are rewritten one way (here): compose, render the recipes, check every
+//! target, then write; `init`, `add` and `remove` all end here. Claude Code's settings and the
+//! CI workflow have their own modules; every write goes through [`crate::files`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, Fragment, Kind, List};
-use crate::env::{Env, Os};
+use crate::catalog::{Catalog, List};
+use crate::detect::project::Project;
+use crate::env::Env;
 use crate::error::Error;
-use crate::srt_config::{FragmentRecord, Settings, Why};
-
-pub const SETTINGS_FILE: &str = ".srt.json";
-const JUSTFILE_NAMES: [&str; 3] = ["justfile", "Justfile", ".justfile"];
-
-/// Where a project's files are.
-#[derive(Debug, Clone)]
-pub struct Project {
-    pub root: PathBuf,
-    pub settings: PathBuf,
-    pub justfile: PathBuf,
-}
-
-impl Project {
-    pub fn at(root: &Path) -> Result<Project, Error> {
-        let meta = std::fs::metadata(root)
-            .map_err(|e| Error::io(format!("cannot open project folder {}", root.display()), e))?;
-        if !meta.is_dir() {
-            return Err(Error::Usage(format!("{} is not a folder", root.display())));
-        }
-        let root = root
-            .canonicalize()
-            .map_err(|e| Error::io(format!("cannot resolve {}", root.display()), e))?;
-        let justfile_name = JUSTFILE_NAMES
-            .iter()
-            .find(|n| root.join(n).symlink_metadata().is_ok())
-            .copied()
-            .unwrap_or("justfile");
-        Ok(Project {
-            settings: root.join(SETTINGS_FILE),
-            justfile: root.join(justfile_name),
-            root,
-        })
-    }
-
-    /// The nearest folder at or above `start` that holds a `.srt.json`.
-    pub fn find(start: &Path) -> Option<Project> {
-        let start = start.canonicalize().ok()?;
-        start
-            .ancestors()
-            .find(|d| d.join(SETTINGS_FILE).exists())
-            .and_then(|d| Project::at(d).ok())
-    }
-
-    pub fn justfile_name(&self) -> String {
-        self.justfile
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    }
-
-    pub fn read_settings(&self) -> Result<Option<Settings>, Error> {
-        Settings::read(&self.settings)
-    }
-}
-
-/// Resolves a fragment into the record kept in the settings file.
-pub fn fragment_record(
-    frag: &Fragment,
-    why: Why,
-    files: Vec<String>,
-    env: &Env,
-    platforms: &[Os],
-) -> FragmentRecord {
-    let mut entries: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for r in frag.resolve(env, platforms) {
-        entries
-            .entry(r.list.key().to_string())
-            .or_default()
-            .insert(r.value);
-    }
-    FragmentRecord {
-        why,
-        files,
-        entries,
-    }
-}
-
-/// The base fragment, plus write protection for the recipes file this project uses.
-pub fn base_record(
-    catalog: &Catalog,
-    project: &Project,
-    env: &Env,
-    platforms: &[Os],
-) -> Result<FragmentRecord, Error> {
-    let base = catalog
-        .fragments
-        .iter()
-        .find(|f| f.kind == Kind::Base)
-        .ok_or_else(|| Error::Usage("internal: the catalog has no base fragment".into()))?;
-    let mut rec = fragment_record(base, Why::Base, Vec::new(), env, platforms);
-    rec.entries
-        .entry(List::DenyWrite.key().to_string())
-        .or_default()
-        .insert(format!("./{}", project.justfile_name()));
-    Ok(rec)
-}
+use crate::srt_config::Settings;
 
 /// How to write.
 #[derive(Debug, Clone, Copy, Default)]
@@ -194,7 +100,7 @@ pub fn write(
     // first, so that it decides even a dry run.
     let ctx = crate::check::LintContext::for_project(env, project);
     let gate_warnings = crate::check::gate_generated(new, &ctx)?;
-    crate::write::check_writable(&project.settings)?;
+    crate::files::check_writable(&project.settings)?;
     let settings_bytes = new.to_bytes();
     let mut warnings = Vec::new();
 
@@ -223,7 +129,10 @@ pub fn write(
                 project.justfile_name()
             ));
         }
-        let argv = crate::agent::autonomous_argv(&crate::agent::mcp_config(new, catalog), None);
+        let argv = crate::catalog::agent::autonomous_argv(
+            &crate::catalog::agent::mcp_config(new.fragment_names(), catalog),
+            None,
+        );
         let block = crate::render::justfile_block(&argv, &skipped)?;
         let text = crate::render::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
@@ -238,7 +147,7 @@ pub fn write(
         contents.push((project.justfile.clone(), bytes.clone()));
     }
 
-    let old_bytes = crate::write::read_regular(&project.settings)?;
+    let old_bytes = crate::files::read_regular(&project.settings)?;
     let settings_outcome = FileOutcome::of(old_bytes.as_deref(), &settings_bytes);
     // The justfile was read above; its outcome follows from that text.
     let justfile_outcome = justfile
@@ -249,13 +158,13 @@ pub fn write(
         if let Some(dir) = project.settings.parent() {
             ensure_tmp_ignored(dir)?;
         }
-        crate::write::write_atomic(&project.settings, &settings_bytes)?;
+        crate::files::write_atomic(&project.settings, &settings_bytes)?;
         // An unchanged justfile needs no write: `write_atomic` would read it again only to
         // find that out.
         if let (Some((_, bytes)), Some(FileOutcome::Created | FileOutcome::Updated)) =
             (&justfile, justfile_outcome)
         {
-            crate::write::write_atomic(&project.justfile, bytes)?;
+            crate::files::write_atomic(&project.justfile, bytes)?;
         }
     }
 
@@ -273,11 +182,11 @@ pub fn write(
 fn read_justfile(project: &Project, mode: JustfileMode) -> Result<Option<Option<Vec<u8>>>, Error> {
     match mode {
         JustfileMode::Never => Ok(None),
-        JustfileMode::Always => crate::write::read_regular(&project.justfile).map(Some),
+        JustfileMode::Always => crate::files::read_regular(&project.justfile).map(Some),
         // Only deciding here: a justfile srt-gen may not write (a link, a folder) is left
         // alone, as a missing one is, instead of failing the change. The block is found by
         // `render::splice`'s rule, so a marker quoted in a recipe does not count.
-        JustfileMode::IfBlockPresent => Ok(crate::write::read_regular(&project.justfile)
+        JustfileMode::IfBlockPresent => Ok(crate::files::read_regular(&project.justfile)
             .ok()
             .flatten()
             .filter(|b| crate::render::has_block(&String::from_utf8_lossy(b)))
@@ -294,7 +203,7 @@ fn ensure_tmp_ignored(root: &Path) -> Result<(), Error> {
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    crate::write::write_atomic(
+    crate::files::write_atomic(
         &ignore,
         b"# srt-gen: the sandbox's per-project temp folder\n/tmp/\n",
     )?;

@@ -1,0 +1,146 @@
+//! Reading a marker file: TOML and JSON manifests must parse (a file that does not is
+//! "broken", with its line and column); other files are read as text only when a content
+//! rule needs it, and never past a cap.
+
+use std::path::Path;
+
+use crate::error::strip_position;
+
+/// Manifests larger than this are counted by name but not parsed.
+const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
+
+pub(super) enum Check {
+    Broken {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    Skipped(String),
+}
+
+/// What a marker file holds, as far as the content rules need it.
+#[derive(Default)]
+pub(super) struct Parsed {
+    json: Option<serde_json::Value>,
+    toml: Option<toml::Table>,
+    pub(super) text: Option<String>,
+}
+
+impl Parsed {
+    /// `Some(Some(string))` for a string value, `Some(None)` for any other present value.
+    pub(super) fn lookup(&self, dotted: &str) -> Option<Option<String>> {
+        if let Some(json) = &self.json {
+            let mut v = json;
+            for part in dotted.split('.') {
+                v = v.get(part)?;
+            }
+            return Some(v.as_str().map(str::to_string));
+        }
+        let table = self.toml.as_ref()?;
+        let mut parts = dotted.split('.');
+        let mut v = table.get(parts.next()?)?;
+        for part in parts {
+            v = v.get(part)?;
+        }
+        Some(v.as_str().map(str::to_string))
+    }
+}
+
+/// Reads a marker: TOML and JSON must parse; other files are read as text only when a
+/// content rule needs it (the first 256 KiB: lockfile headers are at the top).
+pub(super) fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Parsed, Check> {
+    let kind = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => "toml",
+        Some("json") => "json",
+        _ => "",
+    };
+    // A lockfile is machine-written; a broken one is the tool's business, not a reason to stop.
+    let lockfile = rel.ends_with("-lock.json") || rel.ends_with(".lock.json");
+    if (kind.is_empty() || lockfile) && !needs_text {
+        return Ok(Parsed::default());
+    }
+    let cant = |e: std::io::Error| Check::Broken {
+        line: 0,
+        column: 0,
+        message: format!("cannot read: {e}"),
+    };
+    if kind.is_empty() || lockfile {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        std::fs::File::open(path)
+            .map_err(cant)?
+            .take(256 * 1024)
+            .read_to_end(&mut buf)
+            .map_err(cant)?;
+        return Ok(Parsed {
+            text: Some(String::from_utf8_lossy(&buf).into_owned()),
+            ..Parsed::default()
+        });
+    }
+    let meta = std::fs::metadata(path).map_err(cant)?;
+    if meta.len() > MAX_PARSE_BYTES {
+        return Err(Check::Skipped(format!(
+            "{} MiB, too large to check; counted by its name only",
+            meta.len() / (1024 * 1024)
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(cant)?;
+    let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
+        line: 0,
+        column: 0,
+        message: crate::error::not_utf8(&e),
+    })?;
+    let mut parsed = Parsed::default();
+    match parse_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
+        line,
+        column,
+        message,
+    })? {
+        Manifest::Toml(table) => parsed.toml = Some(table),
+        Manifest::Json(value) => parsed.json = Some(value),
+    }
+    if needs_text {
+        parsed.text = Some(text);
+    }
+    Ok(parsed)
+}
+
+/// A parsed manifest.
+pub enum Manifest {
+    Toml(toml::Table),
+    Json(serde_json::Value),
+}
+
+/// Parses a manifest's text as `kind` (`"toml"`, or JSON for anything else); the error is
+/// `(line, column, message)`.
+fn parse_text(kind: &str, text: &str) -> Result<Manifest, (usize, usize, String)> {
+    if kind == "toml" {
+        toml::from_str::<toml::Table>(text)
+            .map(Manifest::Toml)
+            .map_err(|e| {
+                let (line, column) = e
+                    .span()
+                    .map_or((0, 0), |s| crate::error::line_col(text, s.start));
+                (
+                    line,
+                    column,
+                    format!("invalid TOML: {}", e.message().trim()),
+                )
+            })
+    } else {
+        serde_json::from_str::<serde_json::Value>(text)
+            .map(Manifest::Json)
+            .map_err(|e| {
+                (
+                    e.line(),
+                    e.column(),
+                    format!("invalid JSON: {}", strip_position(&e.to_string())),
+                )
+            })
+    }
+}
+
+/// Whether a manifest's text parses, as detection checks it. Public for the fuzz targets.
+pub fn check_text(kind: &str, text: &str) -> Result<(), (usize, usize, String)> {
+    parse_text(kind, text).map(|_| ())
+}

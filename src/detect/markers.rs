@@ -1,0 +1,130 @@
+//! Markers: how a catalog fragment is recognised in a project. File names (exact or with
+//! `*`), and content rules that read a key of a manifest or text in a lockfile.
+
+use serde::Deserialize;
+
+use super::manifest::Parsed;
+
+/// How a fragment is recognised in a project (a catalog fragment's `[detect]` table).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Rules {
+    /// Exact file names (`Cargo.toml`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// File-name patterns with `*` (`requirements*.txt`, `*.csproj`).
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// Directory names the walk never enters, because this tool fills them
+    /// (`node_modules`, `target`): manifests inside are dependencies, not the project.
+    #[serde(default)]
+    pub skip_dirs: Vec<String>,
+    /// Where the marker list comes from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Markers inside files: a key of a JSON/TOML manifest, or text in a lockfile.
+    #[serde(default)]
+    pub content: Vec<ContentRule>,
+}
+
+/// A marker inside a file, e.g. `packageManager` starting with `pnpm@` in package.json.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContentRule {
+    /// The file name the rule reads (exact).
+    pub file: String,
+    /// A dotted key (`tool.poetry`, `packageManager`) that must exist.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// With `key`: its string value must start with this.
+    #[serde(default)]
+    pub prefix: Option<String>,
+    /// With `key` and `prefix`: ... and must not start with this.
+    #[serde(default)]
+    pub unless_prefix: Option<String>,
+    /// The file's text must contain this.
+    #[serde(default)]
+    pub contains: Option<String>,
+    /// The file's text must not contain this.
+    #[serde(default)]
+    pub lacks: Option<String>,
+    pub source: String,
+}
+
+impl ContentRule {
+    /// Whether a marker file, as read, satisfies this rule.
+    pub(super) fn matches(&self, parsed: &Parsed) -> bool {
+        if let Some(key) = &self.key {
+            let value = parsed.lookup(key);
+            return match (&value, &self.prefix) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(v), Some(prefix)) => v.as_deref().is_some_and(|s| {
+                    s.starts_with(prefix.as_str())
+                        && !self
+                            .unless_prefix
+                            .as_ref()
+                            .is_some_and(|u| s.starts_with(u.as_str()))
+                }),
+            };
+        }
+        let Some(text) = &parsed.text else {
+            return false;
+        };
+        match (&self.contains, &self.lacks) {
+            (Some(c), _) => text.contains(c.as_str()),
+            (_, Some(l)) => !text.contains(l.as_str()),
+            _ => false,
+        }
+    }
+}
+
+pub(super) enum Matcher<'a> {
+    Exact(&'a str),
+    Pattern(&'a str),
+}
+
+impl Matcher<'_> {
+    pub(super) fn matches(&self, name: &str) -> bool {
+        match self {
+            Matcher::Exact(n) => *n == name,
+            Matcher::Pattern(p) => glob_match(p, name),
+        }
+    }
+}
+
+/// `*` matches any run of characters; everything else is literal.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("requirements*.txt", "requirements.txt"));
+        assert!(glob_match("requirements*.txt", "requirements-dev.txt"));
+        assert!(!glob_match("requirements*.txt", "requirements.in"));
+        assert!(glob_match("*.csproj", "App.csproj"));
+        assert!(!glob_match("*.csproj", "csproj"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXcYb"));
+    }
+}
