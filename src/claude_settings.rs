@@ -26,8 +26,8 @@ use crate::catalog::List;
 use crate::detect::project::Project;
 use crate::error::Error;
 use crate::output::FileOutcome;
+use crate::policy::settings::Settings;
 use crate::presets::no_settings;
-use crate::srt_config::Settings;
 
 /// Claude Code's project settings file, relative to the project root.
 pub const SETTINGS_FILE: &str = ".claude/settings.json";

@@ -175,7 +175,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 cwd.display()
             ),
         )),
-        Some(p) => match launch::load_policy(p, env, false) {
+        Some(p) => match crate::policy::load::load_policy(p, env, false) {
             Err(e) => out.push(fail(
                 "config",
                 e.to_string(),
@@ -286,7 +286,11 @@ fn userns_check(bwrap: &Path) -> Check {
     }
 }
 
-fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &Env) -> Check {
+fn write_paths_check(
+    p: &Project,
+    settings: &crate::policy::settings::Settings,
+    env: &Env,
+) -> Check {
     let mut create = Vec::new();
     let mut files = Vec::new();
     let mut elsewhere = Vec::new();
@@ -338,7 +342,7 @@ fn write_paths_check(p: &Project, settings: &crate::srt_config::Settings, env: &
     }
 }
 
-fn tmp_check(p: &Project, settings: &crate::srt_config::Settings, env: &Env) -> Check {
+fn tmp_check(p: &Project, settings: &crate::policy::settings::Settings, env: &Env) -> Check {
     let tmp = p.root.join(launch::TMP_DIR);
     if !launch::tmp_writable(&p.root, settings, env) {
         return fail(

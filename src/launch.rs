@@ -26,14 +26,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::catalog::{Catalog, List};
 use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
+use crate::policy::settings::Settings;
 use crate::render::shell_quote;
-use crate::srt_config::{entry_text, Settings};
 
 /// The per-project temp folder, relative to the project root.
 pub const TMP_DIR: &str = ".srt-gen/tmp";
@@ -104,7 +102,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let settings = load_policy(&project, env, opts.force)?;
+    let settings = crate::policy::load::load_policy(&project, env, opts.force)?;
     let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
@@ -312,103 +310,6 @@ pub fn missing_message(missing: &[Missing]) -> String {
         );
     }
     s
-}
-
-// ---------------------------------------------------------------------------------------
-// The config
-
-/// The project's policy as `run` takes it (and `doctor` judges it): valid for srt, and,
-/// unless `force`, with no error from `srt-gen check`. The file is read once.
-pub fn load_policy(project: &Project, env: &Env, force: bool) -> Result<Settings, Error> {
-    let text = read_config(&project.settings)?;
-    let settings = check_config(&text, &project.settings)?;
-    let ctx = crate::check::LintContext::for_project(env, project);
-    let findings = crate::check::check_text(&text, &project.settings, &ctx)?;
-    let errors: Vec<_> = findings
-        .iter()
-        .filter(|f| f.severity == crate::check::Severity::Error)
-        .collect();
-    if !errors.is_empty() && !force {
-        let mut msg = format!(
-            "{} has {} problem{} that make the sandbox weaker than it looks:",
-            project.settings.display(),
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        );
-        for f in &errors {
-            msg.push_str(&format!("\n  {}: {} (fix: {})", f.key, f.message, f.fix));
-        }
-        msg.push_str(
-            "\nfix them (`srt-gen check` shows every finding), or pass --force to run anyway",
-        );
-        return Err(Error::Findings(msg));
-    }
-    Ok(settings)
-}
-
-/// The settings file's text (read once per command, for [`check_config`] and the linter).
-fn read_config(path: &Path) -> Result<String, Error> {
-    crate::files::read_text(path)?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{} is gone; run `srt-gen init` to write it again",
-            path.display()
-        ))
-    })
-}
-
-/// Checks the settings file's text as srt will: parse, the five required lists, and
-/// every host entry. srt would refuse a bad file too, but only after half a second and
-/// with a message that does not say where; this says file and line.
-fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
-    let settings = Settings::parse(text, path)?;
-    // Settings fills absent lists with []; srt requires them to be written out.
-    let raw: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    for list in List::ALL {
-        let (section, key) = list.key().split_once('.').unwrap_or(("", list.key()));
-        if raw.get(section).and_then(|s| s.get(key)).is_none() {
-            return Err(Error::Parse {
-                file: path.display().to_string(),
-                line: crate::srt_config::key_line(text, section),
-                column: 1,
-                message: format!(
-                    "{section}.{key} is missing; srt requires it (an empty list [] will do)"
-                ),
-            });
-        }
-    }
-    for list in [List::AllowedDomains, List::DeniedDomains] {
-        for v in settings.list(list) {
-            let problem = match v.as_str() {
-                Some(host) => crate::hosts::validate(host).err().map(|why| (host, why)),
-                None => Some(("", "entries must be strings".to_string())),
-            };
-            if let Some((host, why)) = problem {
-                return Err(Error::Parse {
-                    file: path.display().to_string(),
-                    line: crate::srt_config::key_line(text, host),
-                    column: 1,
-                    message: format!("{}: `{host}`: {why}", list.key()),
-                });
-            }
-        }
-    }
-    for list in [List::DenyRead, List::AllowWrite, List::DenyWrite] {
-        if let Some(bad) = settings.list(list).iter().find(|v| entry_text(v).is_none()) {
-            return Err(Error::Parse {
-                file: path.display().to_string(),
-                line: crate::srt_config::key_line(
-                    text,
-                    list.key().split_once('.').map_or("", |x| x.1),
-                ),
-                column: 1,
-                message: format!(
-                    "{}: `{bad}` is neither a path nor a {{\"path\": ...}} object",
-                    list.key()
-                ),
-            });
-        }
-    }
-    Ok(settings)
 }
 
 // ---------------------------------------------------------------------------------------

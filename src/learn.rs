@@ -216,7 +216,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
                     entry: host.clone(),
                 },
             };
-            match crate::check::exfiltration_risk(&bare) {
+            match crate::policy::lint::exfiltration_risk(&bare) {
                 Some(why) => Proposal::Risky {
                     why,
                     then: Box::new(base),

@@ -2,7 +2,6 @@
 //! uses. Data flows one way: detect → catalog → policy → output → launch.
 
 pub mod catalog;
-pub mod check;
 pub mod ci;
 pub mod claude_settings;
 pub mod cli;
@@ -20,7 +19,6 @@ pub mod placeholders;
 pub mod policy;
 pub mod presets;
 pub mod render;
-pub mod srt_config;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -295,16 +293,18 @@ fn cmd_init(base: &Path, env: &Env, args: cli::InitArgs) -> Result<u8, Error> {
     } = args;
     let opts = init::InitOptions {
         dry_run,
-        allow_broken,
-        platforms: platform.map(cli::PlatformArg::platforms),
         justfile: !no_justfile,
-        agent: !no_agent,
-        project_hosts: if no_project_hosts {
-            Some(false)
-        } else if project_hosts {
-            Some(true)
-        } else {
-            None
+        plan: policy::plan::PlanOptions {
+            allow_broken,
+            platforms: platform.map(cli::PlatformArg::platforms),
+            agent: !no_agent,
+            project_hosts: if no_project_hosts {
+                Some(false)
+            } else if project_hosts {
+                Some(true)
+            } else {
+                None
+            },
         },
     };
     let paths: Vec<PathBuf> = if paths.is_empty() {
@@ -363,16 +363,16 @@ fn cmd_check(base: &Path, env: &Env, args: cli::CheckArgs) -> Result<u8, Error> 
         Some(_) => detect::project::Project::at(base)?,
     };
     let path = file.map_or_else(|| project.settings.clone(), |f| base.join(f));
-    let mut ctx = check::LintContext::for_project(env, &project);
+    let mut ctx = policy::lint::LintContext::for_project(env, &project);
     ctx.protected.push(path.clone());
-    let findings = check::check_file(&path, &ctx)?;
+    let findings = policy::lint::check_file(&path, &ctx)?;
     let shown = file_label(base, &path);
     if json {
-        print_json(&check::render_json(&shown, &findings));
+        print_json(&policy::lint::render_json(&shown, &findings));
     } else {
-        print!("{}", check::render_human(&shown, &findings));
+        print!("{}", policy::lint::render_human(&shown, &findings));
     }
-    Ok(u8::from(check::counts(&findings).0 > 0))
+    Ok(u8::from(policy::lint::counts(&findings).0 > 0))
 }
 
 /// A path as the user typed it relative to where they are, for messages.

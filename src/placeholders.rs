@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::List;
 use crate::env::{resolve_symlinks, Env};
-use crate::srt_config::Settings;
+use crate::policy::settings::Settings;
 
 /// Files srt write-protects in its working directory (srt `sandbox-utils.js`,
 /// `DANGEROUS_FILES`).

@@ -10,9 +10,9 @@ use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::detect::project::{self, Project};
 use crate::env::{normalize, Env, Os};
 use crate::error::Error;
-use crate::init::{self, InitOptions};
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
-use crate::srt_config::{entry_text, Settings, Why};
+use crate::policy::plan::{self, PlanOptions};
+use crate::policy::settings::{entry_text, Settings, Why};
 
 /// What `add` or `remove` did.
 #[derive(Debug, Serialize)]
@@ -89,15 +89,13 @@ pub fn add_refreshing(
             if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
-            let opts = InitOptions {
-                dry_run,
+            let opts = PlanOptions {
                 allow_broken: false,
                 platforms: None,
-                justfile: true,
                 agent: true,
                 project_hosts: None,
             };
-            let planned = init::plan(project, catalog, env, &opts)?;
+            let planned = plan::plan(project, catalog, env, &opts)?;
             (
                 planned.project,
                 planned.catalog,
@@ -108,7 +106,7 @@ pub fn add_refreshing(
         }
     };
     let old = (!initialised).then_some(&base);
-    let platforms = init::platforms(None, Some(&base), env);
+    let platforms = plan::platforms(None, Some(&base), env);
     let record = base.record.clone().unwrap_or_default();
     let mut fragments = record.fragments.clone();
     let mut excluded = record.excluded.clone();
@@ -132,12 +130,12 @@ pub fn add_refreshing(
             ));
             continue;
         }
-        let rec = init::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
+        let rec = plan::fragment_record(frag, Why::Added, Vec::new(), env, &platforms);
         fragments.insert(frag.name.clone(), rec);
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());
     }
-    let new = crate::policy::compose(Some(&base), fragments, excluded);
+    let new = crate::policy::compose::compose(Some(&base), fragments, excluded);
     // A change follows the recipes block only where srt-gen already wrote one.
     let justfile = if initialised {
         JustfileMode::Always
@@ -205,7 +203,7 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
             }
         }
     }
-    let new = crate::policy::compose(Some(&old), fragments, excluded);
+    let new = crate::policy::compose::compose(Some(&old), fragments, excluded);
     let written = output::write(
         &project,
         Some(&old),
@@ -426,7 +424,7 @@ fn explain_entry(
     entry: &str,
 ) -> Explained {
     let record = settings.record.as_ref();
-    let origin = crate::policy::origin(settings, list, entry);
+    let origin = crate::policy::compose::origin(settings, list, entry);
     // `origin` names only fragments of the record, so none is dropped here.
     let fragments = origin
         .fragments

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use serde_json::Value;
 use srt_gen::catalog::List;
-use srt_gen::policy::compose;
-use srt_gen::srt_config::{FragmentRecord, Settings, Why};
+use srt_gen::policy::compose::compose;
+use srt_gen::policy::settings::{FragmentRecord, Settings, Why};
 
 /// A small pool, so that user entries and fragment entries collide often.
 const POOL: &[&str] = &[

@@ -5,9 +5,9 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use srt_gen::check::{check_text, LintContext};
 use srt_gen::env::{Env, Os};
-use srt_gen::srt_config::Settings;
+use srt_gen::policy::lint::{check_text, LintContext};
+use srt_gen::policy::settings::Settings;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -12,7 +12,7 @@ use crate::catalog::{Catalog, List};
 use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
-use crate::srt_config::Settings;
+use crate::policy::settings::Settings;
 
 /// How to write.
 #[derive(Debug, Clone, Copy, Default)]
@@ -98,8 +98,8 @@ pub fn write(
 ) -> Result<Written, Error> {
     // Never write a config with an error in what srt-gen generated (see `gate_generated`);
     // first, so that it decides even a dry run.
-    let ctx = crate::check::LintContext::for_project(env, project);
-    let gate_warnings = crate::check::gate_generated(new, &ctx)?;
+    let ctx = crate::policy::lint::LintContext::for_project(env, project);
+    let gate_warnings = crate::policy::lint::gate_generated(new, &ctx)?;
     crate::files::check_writable(&project.settings)?;
     let settings_bytes = new.to_bytes();
     let mut warnings = Vec::new();

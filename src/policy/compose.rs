@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::catalog::List;
-use crate::srt_config::{entry_text, FragmentRecord, Record, Settings};
+use crate::policy::settings::{entry_text, FragmentRecord, Record, Settings};
 
 pub const RECORD_VERSION: u32 = 1;
 
@@ -136,7 +136,7 @@ pub fn origin(settings: &Settings, list: List, entry: &str) -> Origin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::srt_config::Why;
+    use crate::policy::settings::Why;
 
     fn frag(entries: &[(List, &str)]) -> FragmentRecord {
         let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

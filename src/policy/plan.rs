@@ -1,0 +1,266 @@
+//! The plan: detect the project's ecosystems and the hosts its configuration names, pick
+//! the active fragments (base, the agent, detected, added before), resolve each into its
+//! record, and compose the new settings. Writes nothing; `init` writes what this plans,
+//! and `add` builds on it when a project has no `.srt.json` yet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::{Catalog, Fragment, Kind, List};
+use crate::detect::project::Project;
+use crate::detect::sources::Found;
+use crate::detect::Detection;
+use crate::env::{Env, Os};
+use crate::error::{Error, FileProblem};
+use crate::policy::settings::{FragmentRecord, Settings, Why};
+
+/// What to detect and compose.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// Count manifests that do not parse by name instead of failing.
+    pub allow_broken: bool,
+    /// `None`: as the existing record says, else this machine's platform.
+    pub platforms: Option<Vec<Os>>,
+    /// The agent's own hosts and state paths.
+    pub agent: bool,
+    /// `Some(false)`: leave out hosts named by files in the repository (remembered);
+    /// `Some(true)`: take them again; `None`: as the last run chose.
+    pub project_hosts: Option<bool>,
+}
+
+/// The composed policy of an `init`, before anything is written.
+pub struct Planned {
+    pub project: Project,
+    pub catalog: Catalog,
+    pub existing: Option<Settings>,
+    pub new: Settings,
+    pub detection: Detection,
+    pub dropped: Vec<String>,
+    pub warnings: Vec<String>,
+    pub sources: Vec<Found>,
+    pub left_out: Vec<Found>,
+}
+
+/// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists,
+/// with the catalog it already loaded to check the names it was given.
+pub fn plan(
+    project: Project,
+    catalog: Catalog,
+    env: &Env,
+    opts: &PlanOptions,
+) -> Result<Planned, Error> {
+    let existing = Settings::read(&project.settings)?;
+    let detection = crate::detect::detect(&project.root, &catalog.markers());
+    if !detection.broken.is_empty() && !opts.allow_broken {
+        return Err(Error::Broken(
+            detection.broken.iter().map(FileProblem::from).collect(),
+        ));
+    }
+    let platforms = platforms(opts.platforms.as_deref(), existing.as_ref(), env);
+    let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
+        &catalog,
+        &project,
+        existing.as_ref(),
+        &detection,
+        env,
+        opts,
+        &platforms,
+    )?;
+    let no_project_hosts = match opts.project_hosts {
+        Some(take) => !take,
+        None => existing
+            .as_ref()
+            .and_then(|s| s.record.as_ref())
+            .is_some_and(|r| r.no_project_hosts),
+    };
+    let scanned = crate::detect::sources::scan(&project.root, &detection, env);
+    warnings.extend(scanned.warnings);
+    let (sources, left_out): (Vec<_>, Vec<_>) = scanned
+        .found
+        .into_iter()
+        .filter(|f| !excluded.contains(&f.key))
+        .partition(|f| !(f.in_project && no_project_hosts));
+    apply_sources(&mut fragments, &sources);
+    let mut new = crate::policy::compose::compose(existing.as_ref(), fragments, excluded);
+    if let Some(r) = new.record.as_mut() {
+        r.no_project_hosts = no_project_hosts;
+        r.platforms = platforms;
+    }
+    // The gate on what srt-gen generated runs in `output::write`, once per write.
+    warnings.extend(detection.warnings.iter().cloned());
+    for b in &detection.broken {
+        warnings.push(format!("counted by name only, it does not parse: {b}"));
+    }
+    Ok(Planned {
+        project,
+        catalog,
+        existing,
+        new,
+        detection,
+        dropped,
+        warnings,
+        sources,
+        left_out,
+    })
+}
+
+/// The platforms fragments are resolved for: as chosen (`--platform`), else as the
+/// record says, else this machine's.
+pub fn platforms(chosen: Option<&[Os]>, existing: Option<&Settings>, env: &Env) -> Vec<Os> {
+    chosen
+        .or_else(|| {
+            existing
+                .and_then(|s| s.record.as_ref())
+                .map(|r| r.platforms.as_slice())
+        })
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| vec![env.os], <[Os]>::to_vec)
+}
+
+/// Each source becomes a record of its own (so `explain` names its file and `remove`
+/// takes it out), and the public hosts a private registry stands in for leave the
+/// detected fragments.
+fn apply_sources(fragments: &mut BTreeMap<String, FragmentRecord>, sources: &[Found]) {
+    let key = List::AllowedDomains.key();
+    for src in sources {
+        for rec in fragments.values_mut().filter(|r| r.why == Why::Detected) {
+            if let Some(hosts) = rec.entries.get_mut(key) {
+                hosts.retain(|h| !src.replaces.contains(h));
+            }
+        }
+    }
+    for src in sources.iter().filter(|s| !s.hosts.is_empty()) {
+        let mut entries = BTreeMap::new();
+        entries.insert(key.to_string(), src.hosts.clone());
+        let why = if src.in_project {
+            Why::Project
+        } else {
+            Why::Config
+        };
+        fragments.insert(
+            src.key.clone(),
+            FragmentRecord {
+                why,
+                files: vec![src.origin.clone()],
+                entries,
+            },
+        );
+    }
+}
+
+type Active = (
+    BTreeMap<String, FragmentRecord>,
+    BTreeSet<String>,
+    Vec<String>,
+    Vec<String>,
+);
+
+/// Base (and the agent), every detected fragment the user has not removed, and every
+/// fragment the user added before.
+fn active_fragments(
+    catalog: &Catalog,
+    project: &Project,
+    existing: Option<&Settings>,
+    detection: &Detection,
+    env: &Env,
+    opts: &PlanOptions,
+    platforms: &[Os],
+) -> Result<Active, Error> {
+    let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
+    let mut warnings = Vec::new();
+    let mut out = BTreeMap::new();
+    out.insert(
+        "base".to_string(),
+        base_record(catalog, project, env, platforms)?,
+    );
+    if opts.agent {
+        // The agent is base-like: applied unless the user removed it.
+        let agent = catalog.fragments.iter().find(|f| f.kind == Kind::Agent);
+        if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
+            out.insert(
+                agent.name.clone(),
+                fragment_record(agent, Why::Base, Vec::new(), env, platforms),
+            );
+        }
+    }
+    let mut found: BTreeMap<String, Vec<String>> = detection.found.clone();
+    for b in &detection.broken {
+        for f in &b.fragments {
+            found.entry(f.clone()).or_default().push(b.file.clone());
+        }
+    }
+    for (name, files) in found {
+        if old.excluded.contains(&name) {
+            continue;
+        }
+        if let Some(frag) = catalog.get(&name) {
+            out.insert(
+                name.clone(),
+                fragment_record(frag, Why::Detected, files, env, platforms),
+            );
+        }
+    }
+    let mut dropped = Vec::new();
+    for (name, rec) in &old.fragments {
+        match rec.why {
+            Why::Added if !out.contains_key(name) => match catalog.get(name) {
+                Some(frag) => {
+                    out.insert(
+                        name.clone(),
+                        fragment_record(frag, Why::Added, Vec::new(), env, platforms),
+                    );
+                }
+                None => {
+                    warnings.push(format!(
+                        "fragment `{name}` is no longer in the catalog; its entries are kept as recorded (`srt-gen remove {name}` takes them out)"
+                    ));
+                    out.insert(name.clone(), rec.clone());
+                }
+            },
+            Why::Detected if !out.contains_key(name) => dropped.push(name.clone()),
+            _ => {}
+        }
+    }
+    Ok((out, old.excluded, dropped, warnings))
+}
+
+/// Resolves a fragment into the record kept in the settings file.
+pub fn fragment_record(
+    frag: &Fragment,
+    why: Why,
+    files: Vec<String>,
+    env: &Env,
+    platforms: &[Os],
+) -> FragmentRecord {
+    let mut entries: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in frag.resolve(env, platforms) {
+        entries
+            .entry(r.list.key().to_string())
+            .or_default()
+            .insert(r.value);
+    }
+    FragmentRecord {
+        why,
+        files,
+        entries,
+    }
+}
+
+/// The base fragment, plus write protection for the recipes file this project uses.
+pub fn base_record(
+    catalog: &Catalog,
+    project: &Project,
+    env: &Env,
+    platforms: &[Os],
+) -> Result<FragmentRecord, Error> {
+    let base = catalog
+        .fragments
+        .iter()
+        .find(|f| f.kind == Kind::Base)
+        .ok_or_else(|| Error::Usage("internal: the catalog has no base fragment".into()))?;
+    let mut rec = fragment_record(base, Why::Base, Vec::new(), env, platforms);
+    rec.entries
+        .entry(List::DenyWrite.key().to_string())
+        .or_default()
+        .insert(format!("./{}", project.justfile_name()));
+    Ok(rec)
+}
