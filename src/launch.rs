@@ -30,8 +30,8 @@ use crate::catalog::{Catalog, List};
 use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
+use crate::output::justfile::shell_quote;
 use crate::policy::settings::Settings;
-use crate::render::shell_quote;
 
 /// The per-project temp folder, relative to the project root.
 pub const TMP_DIR: &str = ".srt-gen/tmp";

@@ -149,7 +149,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     } else {
         run.command
             .iter()
-            .map(|a| crate::render::shell_quote(a))
+            .map(|a| crate::output::justfile::shell_quote(a))
             .collect::<Vec<_>>()
             .join(" ")
     };

@@ -2,8 +2,6 @@
 //! uses. Data flows one way: detect → catalog → policy → output → launch.
 
 pub mod catalog;
-pub mod ci;
-pub mod claude_settings;
 pub mod cli;
 pub mod detect;
 pub mod doctor;
@@ -18,7 +16,6 @@ pub mod output;
 pub mod placeholders;
 pub mod policy;
 pub mod presets;
-pub mod render;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -100,7 +97,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             .map(|b| (b.list.as_str(), b.entry.as_str()))
                             .collect();
                         if let Some(note) =
-                            claude_settings::explain_note(&project, &settings, &entries)
+                            output::claude_settings::explain_note(&project, &settings, &entries)
                         {
                             print!("{note}");
                         }
@@ -108,7 +105,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 }
             }
             if all && !json {
-                if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
+                if let Some(note) = output::claude_settings::explain_note(&project, &settings, &[])
+                {
                     print!("{note}");
                 }
             }
@@ -116,11 +114,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
         }
         Command::Ci(cli::CiArgs { provider }) => cmd_ci(&base, provider),
         Command::ClaudeSettings(cli::ClaudeSettingsArgs { dry_run }) => {
-            let o = claude_settings::write(&base, dry_run)?;
+            let project =
+                detect::project::Project::find(&base).ok_or_else(|| presets::no_settings(&base))?;
+            let settings = policy::settings::Settings::read(&project.settings)?
+                .ok_or_else(|| presets::no_settings(&base))?;
+            let o = output::claude_settings::write(&project, &settings, dry_run)?;
             if dry_run {
                 print!("{}", o.contents);
             }
-            eprint!("{}", claude_settings::render_outcome(&o));
+            eprint!("{}", output::claude_settings::render_outcome(&o));
             Ok(0)
         }
         Command::Run(args) => cmd_run(&base, &env, args),
@@ -138,9 +140,9 @@ fn cmd_ci(base: &Path, provider: cli::CiProvider) -> Result<u8, Error> {
         force,
         dry_run,
     }) = provider;
-    let o = ci::write_github(
+    let o = output::ci::write_github(
         base,
-        &ci::GithubOptions {
+        &output::ci::GithubOptions {
             prompt,
             pull_request,
             install,
@@ -152,7 +154,7 @@ fn cmd_ci(base: &Path, provider: cli::CiProvider) -> Result<u8, Error> {
     if dry_run {
         print!("{}", o.contents);
     }
-    eprint!("{}", ci::render_outcome(&o));
+    eprint!("{}", output::ci::render_outcome(&o));
     Ok(0)
 }
 

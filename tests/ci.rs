@@ -72,7 +72,7 @@ fn github_workflow_has_every_step() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
-    assert_eq!(srt_gen::ci::SRT_VERSION, "0.0.83");
+    assert_eq!(srt_gen::output::ci::SRT_VERSION, "0.0.83");
     // No GitHub expression is pasted into a script: each `run:` block is free of `${{`.
     for block in text.split("run: ").skip(1) {
         let script: String = block

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::Sandbox;
 use serde_json::Value;
-use srt_gen::claude_settings::srt_path;
+use srt_gen::output::claude_settings::srt_path;
 
 const FILE: &str = ".claude/settings.json";
 

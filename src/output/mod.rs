@@ -3,6 +3,11 @@
 //! target, then write; `init`, `add` and `remove` all end here. Claude Code's settings and the
 //! CI workflow have their own modules; every write goes through [`crate::files`].
 
+pub mod ci;
+pub mod claude_settings;
+pub mod justfile;
+pub mod template;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -117,9 +122,9 @@ pub fn write(
             .transpose()?;
         let user = existing
             .as_deref()
-            .map(crate::render::user_recipes)
+            .map(crate::output::justfile::user_recipes)
             .unwrap_or_default();
-        let skipped: Vec<&str> = crate::render::RECIPES
+        let skipped: Vec<&str> = crate::output::justfile::RECIPES
             .into_iter()
             .filter(|r| user.iter().any(|u| u == r))
             .collect();
@@ -133,8 +138,8 @@ pub fn write(
             &crate::catalog::agent::mcp_config(new.fragment_names(), catalog),
             None,
         );
-        let block = crate::render::justfile_block(&argv, &skipped)?;
-        let text = crate::render::splice(existing.as_deref(), &block)
+        let block = crate::output::justfile::justfile_block(&argv, &skipped)?;
+        let text = crate::output::justfile::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
         Some((existing, text.into_bytes()))
     } else {
@@ -185,11 +190,11 @@ fn read_justfile(project: &Project, mode: JustfileMode) -> Result<Option<Option<
         JustfileMode::Always => crate::files::read_regular(&project.justfile).map(Some),
         // Only deciding here: a justfile srt-gen may not write (a link, a folder) is left
         // alone, as a missing one is, instead of failing the change. The block is found by
-        // `render::splice`'s rule, so a marker quoted in a recipe does not count.
+        // `justfile::splice`'s rule, so a marker quoted in a recipe does not count.
         JustfileMode::IfBlockPresent => Ok(crate::files::read_regular(&project.justfile)
             .ok()
             .flatten()
-            .filter(|b| crate::render::has_block(&String::from_utf8_lossy(b)))
+            .filter(|b| crate::output::justfile::has_block(&String::from_utf8_lossy(b)))
             .map(Some)),
     }
 }

@@ -27,7 +27,6 @@ use crate::detect::project::Project;
 use crate::error::Error;
 use crate::output::FileOutcome;
 use crate::policy::settings::Settings;
-use crate::presets::no_settings;
 
 /// Claude Code's project settings file, relative to the project root.
 pub const SETTINGS_FILE: &str = ".claude/settings.json";
@@ -345,11 +344,9 @@ pub struct Outcome {
     pub contents: String,
 }
 
-/// Reads the project's `.srt.json` (searched upwards from `start`, as `add` does) and
-/// writes its policy into `.claude/settings.json` beside it.
-pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
-    let project = Project::find(start).ok_or_else(|| no_settings(start))?;
-    let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(start))?;
+/// Writes the policy of the project's `.srt.json` (`settings`, as read) into
+/// `.claude/settings.json` beside it.
+pub fn write(project: &Project, settings: &Settings, dry_run: bool) -> Result<Outcome, Error> {
     let dir = project.root.join(".claude");
     if dir.symlink_metadata().is_ok_and(|m| !m.is_dir()) {
         return Err(Error::Refused(format!(
@@ -359,7 +356,7 @@ pub fn write(start: &Path, dry_run: bool) -> Result<Outcome, Error> {
     }
     let file = project.root.join(SETTINGS_FILE);
     let old_text = crate::files::read_user_text(&file)?;
-    let Block { value, warnings } = sandbox_block(&settings);
+    let Block { value, warnings } = sandbox_block(settings);
     let contents = splice(old_text.as_deref(), value, &file)?;
     let outcome = FileOutcome::of(old_text.as_deref().map(str::as_bytes), contents.as_bytes());
     if !dry_run && outcome != FileOutcome::Unchanged {

@@ -1,12 +1,12 @@
-//! Text outputs rendered with minijinja: the justfile block. Its delimiters are `<@ @>`
-//! and `<% %>`, because just itself uses `{{ }}`; undefined variables are errors.
+//! The justfile's srt-gen block: rendered from `templates/justfile.j2` (see [`super::template`]),
+//! spliced into the user's justfile without touching any other line, and the recipe names
+//! the user's justfile already defines.
 
-use minijinja::{syntax::SyntaxConfig, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::error::Error;
 
-const JUSTFILE: &str = include_str!("../templates/justfile.j2");
+const JUSTFILE: &str = include_str!("../../templates/justfile.j2");
 pub const BEGIN: &str = "# >>> srt-gen >>>";
 pub const END: &str = "# <<< srt-gen <<<";
 
@@ -21,26 +21,10 @@ struct JustfileContext<'a> {
     skipped: Vec<&'a str>,
 }
 
-pub(crate) fn environment() -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_syntax(
-        SyntaxConfig::builder()
-            .block_delimiters("<%", "%>")
-            .variable_delimiters("<@", "@>")
-            .comment_delimiters("<#", "#>")
-            .build()
-            .expect("valid delimiters"),
-    );
-    env.set_trim_blocks(true);
-    env.set_keep_trailing_newline(true);
-    env
-}
-
 /// Renders the srt-gen block of a justfile. `auto_argv` is the autonomous agent command
 /// without its prompt; `skipped` lists recipe names the user's justfile already defines.
 pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, Error> {
-    let env = environment();
+    let env = super::template::environment();
     let ctx = JustfileContext {
         settings: crate::detect::project::SETTINGS_FILE,
         agent: crate::catalog::agent::AGENT,

@@ -1,7 +1,7 @@
 //! `srt-gen ci github`: a GitHub Actions workflow that installs srt and its Linux
 //! dependencies on a stock Ubuntu runner and runs the agent inside the sandbox. Rendered
 //! from `templates/github-workflow.yml.j2` with the `<@ @>` delimiters of
-//! [`crate::render`], so GitHub's own `${{ }}` expressions pass through untouched.
+//! [`super::template`], so GitHub's own `${{ }}` expressions pass through untouched.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +27,7 @@ pub const DEFAULT_INSTALL: &str = "cargo install --locked srt-gen";
 pub const DEFAULT_PROMPT: &str =
     "Review this repository's code and report the most important problems you find. Change no files.";
 
-const WORKFLOW: &str = include_str!("../templates/github-workflow.yml.j2");
+const WORKFLOW: &str = include_str!("../../templates/github-workflow.yml.j2");
 
 #[derive(Debug, Clone)]
 pub struct GithubOptions {
@@ -97,7 +97,7 @@ pub fn github_workflow(
         srt_version: SRT_VERSION,
         node_version: NODE_VERSION,
     };
-    crate::render::environment()
+    super::template::environment()
         .render_str(WORKFLOW, ctx)
         .map_err(|e| Error::Usage(format!("internal: workflow template: {e}")))
 }
