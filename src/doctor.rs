@@ -10,7 +10,8 @@ use crate::catalog::List;
 use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::{Env, Os};
 use crate::error::Error;
-use crate::launch::{self, WritePath};
+use crate::sandbox::preflight::{self, WritePath};
+use crate::sandbox::srt;
 
 #[derive(Debug, Clone, Default)]
 pub struct DoctorOptions {
@@ -105,7 +106,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
         ),
     });
 
-    let srt = launch::find_srt(
+    let srt = srt::find_srt(
         opts.srt.as_deref(),
         env,
         cwd,
@@ -121,7 +122,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
             Err(e) => fail(
                 "srt",
                 format!("{} does not run: {e}", s.path.display()),
-                format!("reinstall it: `{}`", launch::INSTALL_SRT),
+                format!("reinstall it: `{}`", srt::INSTALL_SRT),
             ),
         },
         Err(e) => fail(
@@ -135,7 +136,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
 
     // srt from npm is a Node script; a bundled srt does not need Node.
     out.push(match &srt {
-        Ok(s) if !launch::needs_node(&s.path) => check(
+        Ok(s) if !srt::needs_node(&s.path) => check(
             "node",
             Status::Skip,
             format!("{} does not run on Node", s.path.display()),
@@ -145,8 +146,8 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
 
     if env.os == Os::Linux {
         let mut bwrap = None;
-        for (tool, package) in launch::LINUX_TOOLS {
-            out.push(match launch::which(tool, env) {
+        for (tool, package) in srt::LINUX_TOOLS {
+            out.push(match srt::which(tool, env) {
                 Some(p) => {
                     if tool == "bwrap" {
                         bwrap = Some(p.clone());
@@ -199,7 +200,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
 }
 
 fn node_check(env: &Env) -> Check {
-    let Some(node) = launch::which("node", env) else {
+    let Some(node) = srt::which("node", env) else {
         return fail(
             "node",
             "not found on PATH",
@@ -296,7 +297,7 @@ fn write_paths_check(
     let mut elsewhere = Vec::new();
     let entries = settings.strings(List::AllowWrite);
     for entry in &entries {
-        match launch::classify_write(entry, &p.root, env) {
+        match preflight::classify_write(entry, &p.root, env) {
             WritePath::Present(_) => {}
             WritePath::Create(_) => create.push(*entry),
             WritePath::Skip {
@@ -343,17 +344,17 @@ fn write_paths_check(
 }
 
 fn tmp_check(p: &Project, settings: &crate::policy::settings::Settings, env: &Env) -> Check {
-    let tmp = p.root.join(launch::TMP_DIR);
-    if !launch::tmp_writable(&p.root, settings, env) {
+    let tmp = p.root.join(preflight::TMP_DIR);
+    if !preflight::tmp_writable(&p.root, settings, env) {
         return fail(
             "tmp",
             format!(
                 "./{} (the sandbox's TMPDIR) is not writable under the policy",
-                launch::TMP_DIR
+                preflight::TMP_DIR
             ),
             format!(
                 "add \"./{}\" to filesystem.allowWrite in {}",
-                launch::TMP_DIR,
+                preflight::TMP_DIR,
                 p.settings.display()
             ),
         );

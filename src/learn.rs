@@ -18,7 +18,8 @@ use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
-use crate::launch::{self, Outcome, RunOptions};
+use crate::sandbox::launch::Outcome;
+use crate::sandbox::RunOptions;
 
 /// The project fragment `learn --apply` writes entries that no catalog fragment has into.
 pub const LEARNED: &str = "learned";
@@ -71,13 +72,6 @@ pub struct Report {
     pub items: Vec<Item>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub applied: Vec<String>,
-}
-
-/// Whether a line of the command's stderr says a write was refused.
-pub fn names_refused_write(line: &str) -> bool {
-    line.contains("Read-only file system")
-        || line.contains("EROFS")
-        || line.contains("is not writable by the current user")
 }
 
 /// Absolute paths named in lines that report a refused write.
@@ -138,7 +132,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     let mut run = opts.run.clone();
     run.debug = true;
     run.dry_run = false;
-    let mut prepared = launch::prepare(cwd, env, &run)?;
+    let mut prepared = crate::sandbox::prepare(cwd, env, &run)?;
     prepared.launch.observe = true;
     prepared.launch.stdout_to_stderr = opts.json;
     for line in prepared.pre.apply()? {
@@ -293,7 +287,7 @@ fn local_write(abs: &Path, env: &Env) -> Proposal {
     let a_file = if candidate.exists() {
         !candidate.is_dir()
     } else {
-        launch::names_a_file(&candidate)
+        crate::sandbox::preflight::names_a_file(&candidate)
     };
     if a_file {
         candidate.pop();

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod commands;
 pub mod detect;
 pub mod doctor;
 pub mod env;
@@ -10,12 +11,11 @@ pub mod error;
 pub mod files;
 pub mod hosts;
 pub mod init;
-pub mod launch;
 pub mod learn;
 pub mod output;
-pub mod placeholders;
 pub mod policy;
 pub mod presets;
+pub mod sandbox;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -208,10 +208,10 @@ fn cmd_run(base: &Path, env: &Env, args: cli::RunArgs) -> Result<u8, Error> {
             },
     } = args;
     let command = utf8_args(command)?;
-    launch::run(
+    commands::run::run(
         base,
         env,
-        &launch::RunOptions {
+        &sandbox::RunOptions {
             debug,
             force,
             dry_run,
@@ -258,7 +258,7 @@ fn cmd_learn(base: &Path, env: &Env, args: cli::LearnArgs) -> Result<u8, Error> 
         yes,
         allow_risky,
         json,
-        run: launch::RunOptions {
+        run: sandbox::RunOptions {
             debug: true,
             force: false,
             dry_run: false,

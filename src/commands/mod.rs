@@ -1,0 +1,3 @@
+//! The commands, each a short function over the stages.
+
+pub mod run;

@@ -1,0 +1,109 @@
+//! `srt-gen run`: prepare the sandbox, apply the preflight, start the command inside srt,
+//! and pass its exit status on.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::detect::project::Project;
+use crate::env::Env;
+use crate::error::Error;
+use crate::sandbox::launch::{Launch, Outcome};
+use crate::sandbox::preflight::Preflight;
+use crate::sandbox::srt::{missing_message, Missing, SrtPath};
+use crate::sandbox::{prepare, Prepared, RunOptions};
+
+/// `srt-gen run`.
+pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
+    let Prepared {
+        project,
+        srt,
+        missing,
+        pre,
+        launch,
+        ..
+    } = prepare(cwd, env, opts)?;
+
+    if opts.dry_run {
+        print!(
+            "{}",
+            dry_run_text(&project, &srt, &missing, &pre, &launch, env)
+        );
+        return Ok(0);
+    }
+    for line in pre.apply()? {
+        eprintln!("srt-gen run: {line}");
+    }
+    // Expected skips (an absent file such as ~/.claude.json, another platform's paths)
+    // are listed by --dry-run and --debug, not on every run; real problems always are.
+    let skipped = pre.skipped.iter().filter(|_| opts.debug);
+    for note in skipped.chain(&pre.warnings) {
+        eprintln!("srt-gen run: note: {note}");
+    }
+    match launch.spawn()? {
+        Outcome::Exited(code) => {
+            if code != 0 {
+                eprintln!(
+                    "srt-gen run: the command exited {code}; if the sandbox refused a host or a write, \
+                     `srt-gen learn -- <the same command>` names it"
+                );
+            }
+            Ok(code)
+        }
+        Outcome::Signalled(sig) => Ok(128u8.saturating_add(sig as u8)),
+        Outcome::SrtFailed(code) => Err(Error::Environment(format!(
+            "srt did not start the command (srt exited {code}; its own message is above). \
+             `srt-gen doctor` checks this machine and {}",
+            project.settings.display()
+        ))),
+    }
+}
+
+fn dry_run_text(
+    project: &Project,
+    srt: &SrtPath,
+    missing: &[Missing],
+    pre: &Preflight,
+    launch: &Launch,
+    env: &Env,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# srt-gen run --dry-run: nothing was created or run");
+    let _ = writeln!(s, "project     {}", project.root.display());
+    let _ = writeln!(s, "settings    {} (valid)", project.settings.display());
+    let _ = writeln!(s, "srt         {} (from {})", srt.path.display(), srt.how);
+    if !missing.is_empty() {
+        let _ = writeln!(s, "missing     {}", missing_message(missing));
+    }
+    for d in &pre.create {
+        let _ = writeln!(s, "create      {}", env.tilde(d));
+    }
+    for n in &pre.skipped {
+        let _ = writeln!(s, "skip        {n}");
+    }
+    for w in &pre.warnings {
+        let _ = writeln!(s, "warning     {w}");
+    }
+    if let Some(x) = &pre.exclude {
+        let _ = writeln!(
+            s,
+            "exclude     {}: {}",
+            x.file.display(),
+            if x.patterns.is_empty() {
+                "remove srt-gen's block".to_string()
+            } else {
+                x.patterns.join(" ")
+            }
+        );
+    }
+    if !pre.placeholders.paths.is_empty() {
+        let paths: Vec<String> = pre
+            .placeholders
+            .paths
+            .iter()
+            .map(|p| env.tilde(p))
+            .collect();
+        let _ = writeln!(s, "placeholder {}", paths.join(" "));
+    }
+    let _ = writeln!(s, "command     {}", launch.shell_line());
+    s
+}

@@ -1,0 +1,102 @@
+//! The sandbox, the last stage: find srt and the tools it needs ([`srt`]), preflight the
+//! machine and the project ([`preflight`], [`git_exclude`], [`placeholders`]), build srt's
+//! command line and environment ([`launch`]), run it with signals forwarded and everything
+//! below it reaped (`supervise`), and read what it refused ([`observe`]).
+//!
+//! What srt alone gets wrong, and what this stage does about it (SRT-NOTES.md):
+//! - absent write paths are skipped: the folders the policy names are created first;
+//! - TMPDIR points at `/tmp/claude`: `CLAUDE_CODE_TMPDIR` points it at `.srt-gen/tmp`;
+//! - relative paths and protected files are anchored at srt's working directory: srt is
+//!   always started in the project root, and a small `sh` wrapper inside the sandbox
+//!   moves to the folder the user started from;
+//! - srt's flag parser takes the command's flags: srt always gets `--` before the command;
+//! - srt exits 0 when interrupted and leaves the sandbox behind on SIGHUP: srt-gen
+//!   forwards SIGINT, SIGTERM and SIGHUP itself, reaps what is left, and exits 128+N.
+//! - srt deletes the placeholders it mounts over absent protected paths when its command
+//!   ends, lifting them in any other sandbox of the same user: srt-gen makes and removes
+//!   them itself ([`placeholders`]).
+
+pub mod git_exclude;
+pub mod launch;
+pub mod observe;
+pub mod placeholders;
+pub mod preflight;
+pub mod srt;
+mod supervise;
+
+use std::path::{Path, PathBuf};
+
+use crate::catalog::Catalog;
+use crate::detect::project::{Project, SETTINGS_FILE};
+use crate::env::Env;
+use crate::error::Error;
+use crate::policy::settings::Settings;
+use launch::Launch;
+use preflight::{preflight, Preflight};
+use srt::{find_srt, missing_message, missing_tools, Missing, SrtPath};
+
+/// What `run` and `learn` start inside the sandbox, and how.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub debug: bool,
+    /// Run even when `srt-gen check` finds errors in the policy.
+    pub force: bool,
+    pub dry_run: bool,
+    pub prompt: Option<String>,
+    pub srt: Option<PathBuf>,
+    pub command: Vec<String>,
+}
+
+/// Everything `run` (and `learn`) decide before anything is started.
+pub struct Prepared {
+    pub project: Project,
+    pub settings: Settings,
+    pub srt: SrtPath,
+    pub missing: Vec<Missing>,
+    pub pre: Preflight,
+    pub launch: Launch,
+}
+
+/// Finds the project, srt and the tools, plans the preflight and builds srt's command
+/// line. Creates nothing.
+pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {
+    if opts.prompt.is_some() && !opts.command.is_empty() {
+        return Err(Error::Usage(
+            "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
+        ));
+    }
+    let project = Project::find(cwd).ok_or_else(|| {
+        Error::Usage(format!(
+            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
+            cwd.display()
+        ))
+    })?;
+    let workdir = cwd
+        .canonicalize()
+        .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
+    let settings = crate::policy::load::load_policy(&project, env, opts.force)?;
+    let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
+    let missing = missing_tools(&srt.path, env);
+    if !missing.is_empty() && !opts.dry_run {
+        return Err(Error::Environment(missing_message(&missing)));
+    }
+    let pre = preflight(&project, &settings, env)?;
+    let command = if opts.command.is_empty() {
+        let catalog = Catalog::load(&project.root, env)?;
+        crate::catalog::agent::autonomous_argv(
+            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
+            opts.prompt.as_deref(),
+        )
+    } else {
+        opts.command.clone()
+    };
+    let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
+    Ok(Prepared {
+        project,
+        settings,
+        srt,
+        missing,
+        pre,
+        launch,
+    })
+}

@@ -1,0 +1,231 @@
+//! Running srt: signals forwarded (SIGINT, SIGTERM, SIGHUP), srt-gen the reaper of every
+//! orphan below it, nothing left running when the command ends, and the exit status
+//! passed on (128+N for a signal).
+
+// Signal handlers, prctl(PR_SET_CHILD_SUBREAPER), kill and waitpid are libc calls that
+// std does not wrap; every unsafe block below is one such call with plain-data arguments.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::os::unix::process::CommandExt;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+
+use super::launch::{Launch, Outcome};
+use super::observe::{observe_stderr, Observed};
+
+/// Seconds a signalled command gets to exit before what is left of it is killed.
+const GRACE: Duration = Duration::from_secs(3);
+
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    // Only an atomic store: async-signal-safe.
+    PENDING.store(sig, Ordering::SeqCst);
+}
+
+const FORWARDED: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+fn install_handlers() {
+    for sig in FORWARDED {
+        // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler
+        // only stores to an atomic.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Makes srt-gen the reaper of every orphan below it (Linux), so that a sandboxed
+/// process srt leaves behind is still srt-gen's to find and end.
+#[cfg(target_os = "linux")]
+fn become_subreaper() {
+    // SAFETY: prctl with integer arguments.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn become_subreaper() {}
+
+fn stdin_is_tty() -> bool {
+    // SAFETY: isatty on a descriptor number.
+    unsafe { libc::isatty(0) == 1 }
+}
+
+fn send(pid: i32, sig: libc::c_int) {
+    // SAFETY: kill with plain integers; a stale pid gives ESRCH, which is ignored.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+/// Reaps every child that has exited. Returns srt's wait status if srt was among them.
+fn reap(srt: i32) -> Option<i32> {
+    let mut srt_status = None;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid with a valid pointer to a local.
+        let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if r <= 0 {
+            if r < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return srt_status;
+        }
+        if r == srt {
+            srt_status = Some(status);
+        }
+    }
+}
+
+fn exit_code(status: i32) -> u8 {
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status) as u8
+    } else if libc::WIFSIGNALED(status) {
+        128u8.saturating_add(libc::WTERMSIG(status) as u8)
+    } else {
+        1
+    }
+}
+
+pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
+    install_handlers();
+    become_subreaper();
+    let mut cmd = std::process::Command::new(&launch.program);
+    cmd.args(&launch.args).current_dir(&launch.cwd);
+    for (k, v) in &launch.env {
+        cmd.env(k, v);
+    }
+    // Without a terminal, srt gets its own process group, so that a signal for srt-gen
+    // alone reaches all of srt. With one, srt stays in the terminal's foreground group
+    // (a background group would be stopped when it touches the terminal), and Ctrl-C
+    // reaches srt-gen and srt together.
+    let own_group = !stdin_is_tty();
+    if own_group {
+        cmd.process_group(0);
+    }
+    if launch.observe {
+        cmd.stderr(std::process::Stdio::piped());
+    }
+    if launch.stdout_to_stderr {
+        use std::os::fd::AsFd;
+        let fd = io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::io("cannot duplicate stderr", e))?;
+        cmd.stdout(std::process::Stdio::from(fd));
+    }
+    let child = cmd.spawn().map_err(|e| {
+        Error::Environment(format!(
+            "cannot start srt ({}): {e}",
+            launch.program.display()
+        ))
+    })?;
+    let pid = child.id() as i32;
+    let observer = if launch.observe {
+        child.stderr.map(observe_stderr)
+    } else {
+        None
+    };
+    let finish = |o: Outcome| {
+        let observed = observer
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        Ok((o, observed))
+    };
+    let target = if own_group { -pid } else { pid };
+    let me = std::process::id() as i32;
+    loop {
+        if let Some(status) = reap(pid) {
+            // The command is done; nothing it started may outlive the run.
+            kill_all(me, libc::SIGKILL, Duration::from_secs(2));
+            return finish(Outcome::Exited(exit_code(status)));
+        }
+        let sig = PENDING.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            send(target, sig);
+            for p in descendants(me) {
+                send(p, sig);
+            }
+            if !kill_all(me, 0, GRACE) {
+                kill_all(me, libc::SIGKILL, Duration::from_secs(2));
+            }
+            reap(pid);
+            return finish(Outcome::Signalled(sig));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Waits up to `wait` for every descendant to be gone, reaping them; with a signal,
+/// sends it to each first. A second signal to srt-gen cuts the wait short. Returns true
+/// when none is left.
+fn kill_all(me: i32, sig: libc::c_int, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
+    loop {
+        reap(-2);
+        let left = descendants(me);
+        if left.is_empty() {
+            return true;
+        }
+        if sig != 0 {
+            for p in &left {
+                send(*p, sig);
+            }
+        }
+        if Instant::now() >= deadline || (sig == 0 && PENDING.load(Ordering::SeqCst) != 0) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Live processes below `pid`, from /proc (zombies are reaped, not counted).
+#[cfg(target_os = "linux")]
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut parent_of = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    for e in dir.flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            continue;
+        };
+        let mut f = rest.split_whitespace();
+        let state = f.next().unwrap_or("");
+        let ppid = f.next().and_then(|s| s.parse::<i32>().ok()).unwrap_or(0);
+        parent_of.push((p, ppid, state == "Z" || state == "X"));
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(q) = frontier.pop() {
+        for &(p, ppid, dead) in &parent_of {
+            if ppid == q && p != pid && !out.contains(&p) {
+                frontier.push(p);
+                if !dead {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(not(target_os = "linux"))]
+fn descendants(_pid: i32) -> Vec<i32> {
+    Vec::new()
+}
