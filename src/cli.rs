@@ -1,11 +1,19 @@
-//! Command-line types (clap derive) and their conversion into the library's options.
-//! Nothing past this module sees clap.
+//! Command-line types (clap derive) and their conversion into the commands' options
+//! ([`Command::into_options`]). Nothing past this module sees clap.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::commands::{
+    self, change, check, ci, claude_settings, doctor, explain, init, learn, list,
+};
 use crate::env::Os;
+use crate::error::Error;
+use crate::output::ci::GithubOptions;
+use crate::policy::plan::PlanOptions;
+use crate::sandbox::RunOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -242,5 +250,158 @@ pub struct LaunchArgs {
     pub srt: Option<PathBuf>,
     /// The command and its arguments (default: the agent, autonomous and stateless).
     #[arg(last = true, value_name = "CMD")]
-    pub command: Vec<std::ffi::OsString>,
+    pub command: Vec<OsString>,
+}
+
+impl Command {
+    /// The command's clap-free options. Every argument struct is destructured whole, so a
+    /// new flag cannot be dropped here unnoticed. Fails only on a command to run whose
+    /// arguments are not UTF-8.
+    pub fn into_options(self) -> Result<commands::Command, Error> {
+        Ok(match self {
+            Command::Init(args) => commands::Command::Init(args.into()),
+            Command::Check(CheckArgs { file, json }) => {
+                commands::Command::Check(check::CheckOptions { file, json })
+            }
+            Command::Add(args) => commands::Command::Add(args.into()),
+            Command::Remove(args) => commands::Command::Remove(args.into()),
+            Command::List(ListArgs { json }) => commands::Command::List(list::ListOptions { json }),
+            Command::Explain(ExplainArgs { entry, json }) => {
+                commands::Command::Explain(explain::ExplainOptions { entry, json })
+            }
+            Command::Run(RunArgs {
+                debug,
+                force,
+                dry_run,
+                launch,
+            }) => commands::Command::Run(launch.into_options(debug, force, dry_run)?),
+            Command::Doctor(DoctorArgs { json, srt }) => {
+                commands::Command::Doctor(doctor::DoctorOptions { json, srt })
+            }
+            Command::Learn(LearnArgs {
+                apply,
+                yes,
+                allow_risky,
+                json,
+                launch,
+            }) => commands::Command::Learn(learn::LearnOptions {
+                apply,
+                yes,
+                allow_risky,
+                json,
+                run: launch.into_options(true, false, false)?,
+            }),
+            Command::Ci(CiArgs { provider }) => commands::Command::Ci(provider.into()),
+            Command::ClaudeSettings(ClaudeSettingsArgs { dry_run }) => {
+                commands::Command::ClaudeSettings(claude_settings::ClaudeSettingsOptions {
+                    dry_run,
+                })
+            }
+        })
+    }
+}
+
+impl From<InitArgs> for init::InitOptions {
+    fn from(args: InitArgs) -> init::InitOptions {
+        let InitArgs {
+            paths,
+            dry_run,
+            json,
+            allow_broken,
+            platform,
+            no_justfile,
+            no_agent,
+            no_project_hosts,
+            project_hosts,
+        } = args;
+        init::InitOptions {
+            paths,
+            json,
+            dry_run,
+            justfile: !no_justfile,
+            plan: PlanOptions {
+                allow_broken,
+                platforms: platform.map(PlatformArg::platforms),
+                agent: !no_agent,
+                project_hosts: if no_project_hosts {
+                    Some(false)
+                } else if project_hosts {
+                    Some(true)
+                } else {
+                    None
+                },
+            },
+        }
+    }
+}
+
+impl From<ChangeArgs> for change::ChangeOptions {
+    fn from(args: ChangeArgs) -> change::ChangeOptions {
+        let ChangeArgs {
+            names,
+            dry_run,
+            json,
+        } = args;
+        change::ChangeOptions {
+            names,
+            dry_run,
+            json,
+        }
+    }
+}
+
+impl From<CiProvider> for ci::CiOptions {
+    fn from(provider: CiProvider) -> ci::CiOptions {
+        let CiProvider::Github(CiGithubArgs {
+            prompt,
+            pull_request,
+            install,
+            output,
+            force,
+            dry_run,
+        }) = provider;
+        ci::CiOptions::Github(GithubOptions {
+            prompt,
+            pull_request,
+            install,
+            output,
+            force,
+            dry_run,
+        })
+    }
+}
+
+impl LaunchArgs {
+    fn into_options(self, debug: bool, force: bool, dry_run: bool) -> Result<RunOptions, Error> {
+        let LaunchArgs {
+            prompt,
+            srt,
+            command,
+        } = self;
+        Ok(RunOptions {
+            debug,
+            force,
+            dry_run,
+            prompt,
+            srt,
+            command: utf8_args(command)?,
+        })
+    }
+}
+
+/// The command's arguments as UTF-8: srt, a Node program, cannot pass other bytes on exactly.
+fn utf8_args(command: Vec<OsString>) -> Result<Vec<String>, Error> {
+    command
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                Error::Usage(format!(
+                    "argument {} of the command ({}) is not UTF-8; srt (a Node program) cannot pass it on exactly",
+                    i + 1,
+                    a.to_string_lossy()
+                ))
+            })
+        })
+        .collect()
 }

@@ -145,27 +145,6 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
     })
 }
 
-/// The one-line report for stderr.
-pub fn render_outcome(o: &CiOutcome) -> String {
-    // The workflow is written whole, never merged, so an update is worded as a replacement.
-    let what = match (o.outcome, o.dry_run) {
-        (FileOutcome::Updated, false) => "replaced",
-        (FileOutcome::Updated, true) if o.needs_force => {
-            "exists with other content; writing it needs --force"
-        }
-        (FileOutcome::Updated, true) => "would be replaced",
-        (outcome, dry_run) => outcome.describe(dry_run),
-    };
-    let mut out = format!("srt-gen ci github: {}: {what}\n", o.file.display());
-    if !o.dry_run && o.outcome != FileOutcome::Unchanged {
-        out.push_str(
-            "  next: add the secret ANTHROPIC_API_KEY to the repository, commit the file, \
-             and start it from the Actions tab (workflow \"srt-gen agent\")\n",
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -373,18 +373,6 @@ pub fn write(project: &Project, settings: &Settings, dry_run: bool) -> Result<Ou
     })
 }
 
-pub fn render_outcome(o: &Outcome) -> String {
-    let what = o.outcome.describe(o.dry_run);
-    let mut out = format!(
-        "srt-gen claude-settings: {}: {what} (`{BLOCK_KEY}` block, enabled)\n",
-        o.file.display()
-    );
-    for w in &o.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
-    }
-    out
-}
-
 /// For `explain`: whether `.claude/settings.json` mirrors the project's policy, and where
 /// each of `entries` (list key, `.srt.json` spelling) appears in it. `None` when the
 /// project has no Claude Code sandbox block (nothing to say).

@@ -2,12 +2,13 @@
 //! settings file already holds, write `.srt.json` and the recipes, and say what was done.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::{print_contents, print_json};
 use crate::catalog::Catalog;
-use crate::detect::project::Project;
+use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
@@ -16,10 +17,62 @@ use crate::policy::settings::Why;
 
 #[derive(Debug, Clone)]
 pub struct InitOptions {
+    /// Project folders, relative to where srt-gen started (none: that folder).
+    pub paths: Vec<PathBuf>,
+    pub json: bool,
     pub dry_run: bool,
     pub justfile: bool,
     /// What to detect and compose.
     pub plan: PlanOptions,
+}
+
+/// `srt-gen init`: each project folder on its own; with more than one, a failure is
+/// reported and the others go on.
+pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> {
+    let json = opts.json;
+    let paths: Vec<PathBuf> = if opts.paths.is_empty() {
+        vec![base.to_path_buf()]
+    } else {
+        opts.paths.iter().map(|p| base.join(p)).collect()
+    };
+    let many = paths.len() > 1;
+    let mut failed = 0usize;
+    let mut last_code = 0u8;
+    let mut json_out = Vec::new();
+    for path in &paths {
+        match init(path, env, opts) {
+            Ok(summary) => {
+                if opts.dry_run && !json {
+                    print_contents(&summary.written.contents);
+                }
+                if json {
+                    json_out.push(serde_json::to_value(&summary).expect("summary serializes"));
+                } else {
+                    let jf = opts.justfile.then_some(summary.justfile_name.as_str());
+                    eprint!("{}", render_summary(&summary, SETTINGS_FILE, jf));
+                }
+            }
+            Err(e) if many => {
+                eprintln!("srt-gen init: {}: error: {e}", path.display());
+                failed += 1;
+                last_code = e.exit_code();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if json {
+        let v = if many {
+            serde_json::Value::Array(json_out)
+        } else {
+            json_out.pop().unwrap_or_default()
+        };
+        print_json(&v);
+    }
+    if failed > 0 {
+        eprintln!("srt-gen init: {failed} of {} projects failed", paths.len());
+        return Ok(last_code.max(1));
+    }
+    Ok(0)
 }
 
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.

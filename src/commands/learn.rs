@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::print_json;
 use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::detect::project::Project;
 use crate::env::Env;
@@ -72,6 +73,17 @@ pub struct Report {
     pub items: Vec<Item>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub applied: Vec<String>,
+}
+
+/// `srt-gen learn`: the report on stderr, or as JSON on stdout.
+pub fn execute(base: &Path, env: &Env, opts: &LearnOptions) -> Result<u8, Error> {
+    let (code, report) = learn(base, env, opts)?;
+    if opts.json {
+        print_json(&report);
+    } else {
+        eprint!("{}", render(&report, opts.apply));
+    }
+    Ok(code)
 }
 
 /// Absolute paths named in lines that report a refused write.
@@ -349,8 +361,8 @@ fn apply(
         }
     }
     if !adds.is_empty() {
-        let change = crate::presets::add_refreshing(&project.root, &adds, env, false, &[LEARNED])?;
-        eprint!("{}", crate::presets::render_change(&change, "add"));
+        let change = super::change::add_refreshing(&project.root, &adds, env, false, &[LEARNED])?;
+        eprint!("{}", super::change::render_change(&change, "add"));
         applied.extend(
             adds.iter()
                 .filter(|a| *a != LEARNED)

@@ -1,0 +1,45 @@
+//! `srt-gen check`: lint a settings file (the project's `.srt.json` unless one is named) and
+//! print the findings; exit 1 on errors, 0 on warnings alone.
+
+use std::path::{Path, PathBuf};
+
+use super::print_json;
+use crate::detect::project::Project;
+use crate::env::Env;
+use crate::error::Error;
+use crate::policy::lint;
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The settings file, relative to where srt-gen started; none: the project's.
+    pub file: Option<PathBuf>,
+    pub json: bool,
+}
+
+/// `srt-gen check`.
+pub fn execute(base: &Path, env: &Env, opts: &CheckOptions) -> Result<u8, Error> {
+    let CheckOptions { file, json } = opts;
+    let project = match &file {
+        None => Project::find(base).map_or_else(|| Project::at(base), Ok)?,
+        Some(_) => Project::at(base)?,
+    };
+    let path = file
+        .as_ref()
+        .map_or_else(|| project.settings.clone(), |f| base.join(f));
+    let mut ctx = lint::LintContext::for_project(env, &project);
+    ctx.protected.push(path.clone());
+    let findings = lint::check_file(&path, &ctx)?;
+    let shown = file_label(base, &path);
+    if *json {
+        print_json(&lint::render_json(&shown, &findings));
+    } else {
+        print!("{}", lint::render_human(&shown, &findings));
+    }
+    Ok(u8::from(lint::counts(&findings).0 > 0))
+}
+
+/// A path as the user typed it relative to where they are, for messages.
+fn file_label(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .map_or_else(|_| path.display().to_string(), |p| p.display().to_string())
+}
