@@ -2,23 +2,107 @@
 //! symlink, written to a temp file in the same directory and renamed into place.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::error::Error;
 
-/// Reads a file that must be a regular file if it exists. `None` when absent.
-pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+/// The most srt-gen reads of any one file it owns (a policy, a justfile, a fragment):
+/// far above any real one, and a bound on what a hostile repository can make it hold.
+pub const MAX_OWN_FILE: u64 = 64 * 1024 * 1024;
+
+/// What [`read_bounded`] found at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bounded {
+    /// Nothing there.
+    Absent,
+    /// Something that is not a regular file: a symlink (never followed), a folder, a FIFO,
+    /// a socket or a device. The text says which, for messages.
+    NotRegular(&'static str),
+    /// A regular file larger than the bound; its size.
+    TooLarge(u64),
+    /// The whole file.
+    Bytes(Vec<u8>),
+}
+
+/// Reads a file only when it is a regular file of at most `max` bytes: the last component
+/// is never followed through a symlink (`O_NOFOLLOW`), a FIFO or device is never opened for
+/// a blocking read (`O_NONBLOCK`, and the type is checked again on the open descriptor),
+/// and no more than `max` bytes are ever read, whatever the file grows to meanwhile. Every
+/// reader of a file a repository or a sandbox could have made comes through here.
+pub fn read_bounded(path: &Path, max: u64) -> io::Result<Bounded> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("cannot inspect {}", path.display()), e)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Bounded::Absent),
+        Err(e) => return Err(e),
     };
-    refuse_unless_regular(path, &meta)?;
-    fs::read(path)
-        .map(Some)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
+    if let Some(what) = not_regular(&meta) {
+        return Ok(Bounded::NotRegular(what));
+    }
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Bounded::Absent),
+        // Swapped for a symlink between the two looks.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(Bounded::NotRegular("a symbolic link"))
+        }
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if let Some(what) = not_regular(&meta) {
+        return Ok(Bounded::NotRegular(what));
+    }
+    if meta.len() > max {
+        return Ok(Bounded::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(Bounded::TooLarge(bytes.len() as u64));
+    }
+    Ok(Bounded::Bytes(bytes))
+}
+
+fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        None
+    } else if ft.is_symlink() {
+        Some("a symbolic link")
+    } else if ft.is_dir() {
+        Some("a directory")
+    } else {
+        Some("not a regular file (a FIFO, socket or device)")
+    }
+}
+
+/// Reads a file that must be a regular file if it exists. `None` when absent.
+pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    match read_bounded(path, MAX_OWN_FILE).map_err(cannot)? {
+        Bounded::Absent => Ok(None),
+        Bounded::Bytes(b) => Ok(Some(b)),
+        Bounded::TooLarge(n) => Err(Error::Refused(format!(
+            "{} is {} MiB, larger than any file srt-gen writes; srt-gen leaves it alone",
+            path.display(),
+            n / (1024 * 1024)
+        ))),
+        Bounded::NotRegular(_) => {
+            // Say it as the writers do, with the fix.
+            let meta = fs::symlink_metadata(path).map_err(cannot)?;
+            refuse_unless_regular(path, &meta)?;
+            Err(Error::Refused(format!(
+                "{} changed while srt-gen read it",
+                path.display()
+            )))
+        }
+    }
 }
 
 /// Reads a regular file's text, `None` when absent. Bytes that are not UTF-8 are a parse
@@ -121,4 +205,52 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         return Err(ctx("write", e));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_reads_refuse_links_fifos_and_big_files_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("f");
+        fs::write(&f, b"12345").unwrap();
+        assert_eq!(
+            read_bounded(&f, 5).unwrap(),
+            Bounded::Bytes(b"12345".to_vec())
+        );
+        assert_eq!(read_bounded(&f, 4).unwrap(), Bounded::TooLarge(5));
+        assert_eq!(
+            read_bounded(&d.path().join("no"), 9).unwrap(),
+            Bounded::Absent
+        );
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        assert!(matches!(
+            read_bounded(&link, 9).unwrap(),
+            Bounded::NotRegular(_)
+        ));
+        let zero = d.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        assert!(matches!(
+            read_bounded(&zero, 9).unwrap(),
+            Bounded::NotRegular(_)
+        ));
+        let fifo = d.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path this test owns.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(rc, 0);
+        // Would block forever if it were opened for a plain read.
+        assert!(matches!(
+            read_bounded(&fifo, 9).unwrap(),
+            Bounded::NotRegular(_)
+        ));
+        assert!(matches!(
+            read_bounded(d.path(), 9).unwrap(),
+            Bounded::NotRegular(_)
+        ));
+    }
 }
