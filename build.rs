@@ -1,5 +1,5 @@
-//! Embeds every catalog file (ecosystems/*.toml, presets/*.toml) so that adding
-//! an ecosystem is a data change: drop a file in the folder and rebuild.
+//! Embeds every catalog file (ecosystems/*.toml, presets/*.toml, secrets/*.toml) so that
+//! adding an ecosystem is a data change: drop a file in the folder and rebuild.
 use std::{env, fmt::Write as _, fs, path::Path};
 
 fn main() {
@@ -23,5 +23,25 @@ fn main() {
     }
     out.push(']');
     let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("catalog_files.rs");
+    fs::write(dest, out).unwrap();
+
+    // The secret-name catalog (secrets/*.toml): its own shape, not fragments.
+    let mut out = String::from("&[\n");
+    let path = Path::new(&root).join("secrets");
+    println!("cargo:rerun-if-changed={}", path.display());
+    let mut names: Vec<_> = fs::read_dir(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    names.sort();
+    for file in names {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let rel = format!("secrets/{}", file.file_name().unwrap().to_string_lossy());
+        writeln!(out, "    ({rel:?}, include_str!({:?})),", file.display()).unwrap();
+    }
+    out.push(']');
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("secret_files.rs");
     fs::write(dest, out).unwrap();
 }

@@ -1,5 +1,7 @@
 //! Safe reads and writes of the files srt-gen owns: only regular files, never through a
-//! symlink, written to a temp file in the same directory and renamed into place.
+//! symlink, written to a temp file in the same directory and renamed into place. And how
+//! any name or text that came from a file or the environment is shown to a person
+//! ([`shown`], [`shown_text`]): never with a raw control character in it.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -33,7 +35,73 @@ pub enum Bounded {
 /// and no more than `max` bytes are ever read, whatever the file grows to meanwhile. Every
 /// reader of a file a repository or a sandbox could have made comes through here.
 pub fn read_bounded(path: &Path, max: u64) -> io::Result<Bounded> {
+    match open_no_follow(path)? {
+        Ok(file) => read_open(file, max),
+        Err(instead) => Ok(instead),
+    }
+}
+
+/// [`read_bounded`], but a larger file gives its first `max` bytes instead of
+/// [`Bounded::TooLarge`] (lockfile headers, which sit at the top).
+pub fn read_head(path: &Path, max: u64) -> io::Result<Bounded> {
+    let file = match open_no_follow(path)? {
+        Ok(file) => file,
+        Err(instead) => return Ok(instead),
+    };
+    let meta = file.metadata()?;
+    if let Some(what) = not_regular(&meta) {
+        return Ok(Bounded::NotRegular(what));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(max) as usize);
+    file.take(max).read_to_end(&mut bytes)?;
+    Ok(Bounded::Bytes(bytes))
+}
+
+/// Opens a regular file without following a final symlink and without blocking on a
+/// FIFO: `Ok(Ok(file))`, or `Ok(Err(what it is instead))`.
+fn open_no_follow(path: &Path) -> io::Result<Result<fs::File, Bounded>> {
     let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Err(Bounded::Absent)),
+        Err(e) => return Err(e),
+    };
+    if let Some(what) = not_regular(&meta) {
+        return Ok(Err(Bounded::NotRegular(what)));
+    }
+    match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+    {
+        Ok(f) => Ok(Ok(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Err(Bounded::Absent)),
+        // Swapped for a symlink between the two looks.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            Ok(Err(Bounded::NotRegular("a symbolic link")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
+    let ft = meta.file_type();
+    if ft.is_file() {
+        None
+    } else if ft.is_symlink() {
+        Some("a symbolic link")
+    } else if ft.is_dir() {
+        Some("a directory")
+    } else {
+        Some("not a regular file (a FIFO, socket or device)")
+    }
+}
+
+/// [`read_bounded`] for a file of the user's own configuration (`~/.npmrc`, pip.conf, the
+/// user's fragment folder): a symlink there is the user's (dotfile managers link them), so
+/// it is followed, but what it leads to must still be a regular file of at most `max`
+/// bytes, opened without blocking. A repository's files never come through here.
+pub fn read_bounded_following(path: &Path, max: u64) -> io::Result<Bounded> {
+    let meta = match fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Bounded::Absent),
         Err(e) => return Err(e),
@@ -43,17 +111,17 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Bounded> {
     }
     let file = match fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
     {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Bounded::Absent),
-        // Swapped for a symlink between the two looks.
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Ok(Bounded::NotRegular("a symbolic link"))
-        }
         Err(e) => return Err(e),
     };
+    read_open(file, max)
+}
+
+fn read_open(file: fs::File, max: u64) -> io::Result<Bounded> {
     let meta = file.metadata()?;
     if let Some(what) = not_regular(&meta) {
         return Ok(Bounded::NotRegular(what));
@@ -69,17 +137,73 @@ pub fn read_bounded(path: &Path, max: u64) -> io::Result<Bounded> {
     Ok(Bounded::Bytes(bytes))
 }
 
-fn not_regular(meta: &fs::Metadata) -> Option<&'static str> {
-    let ft = meta.file_type();
-    if ft.is_file() {
-        None
-    } else if ft.is_symlink() {
-        Some("a symbolic link")
-    } else if ft.is_dir() {
-        Some("a directory")
-    } else {
-        Some("not a regular file (a FIFO, socket or device)")
+/// The most srt-gen reads of a configuration file or manifest it only looks into (an
+/// `.npmrc`, a requirements file, a git config): far above any real one.
+pub const MAX_CONFIG_FILE: u64 = 4 * 1024 * 1024;
+
+/// The text of a repository's file (or one a sandbox could have made), when it is a regular
+/// file (not a link) of at most [`MAX_CONFIG_FILE`] bytes and UTF-8; `None` otherwise. For
+/// readers that skip what they cannot use.
+pub fn project_text(path: &Path) -> Option<String> {
+    match read_bounded(path, MAX_CONFIG_FILE) {
+        Ok(Bounded::Bytes(b)) => String::from_utf8(b).ok(),
+        _ => None,
     }
+}
+
+/// [`project_text`] for a file of the user's own configuration (links followed, see
+/// [`read_bounded_following`]).
+pub fn config_text(path: &Path) -> Option<String> {
+    match read_bounded_following(path, MAX_CONFIG_FILE) {
+        Ok(Bounded::Bytes(b)) => String::from_utf8(b).ok(),
+        _ => None,
+    }
+}
+
+/// A name or value from a file, the environment or a path, as shown to a person: every
+/// control character (C0, DEL, C1, and the bidirectional overrides that reorder what a
+/// terminal shows) is written as an escape (`\n`, `\x1b`, `\u{202e}`), so that a file
+/// name cannot clear a line, hide the text after it or forge one of srt-gen's own lines.
+pub fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, false)
+}
+
+/// [`shown`] for a path.
+pub fn shown_path(p: &Path) -> String {
+    shown(&p.to_string_lossy()).into_owned()
+}
+
+/// A whole message as printed (its own line breaks and tabs kept, every other control
+/// character escaped as [`shown`] does): the last guard at every place srt-gen prints
+/// human text.
+pub fn shown_text(s: &str) -> std::borrow::Cow<'_, str> {
+    escape(s, true)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(s: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let keep = |c: char| keep_lines && (c == '\n' || c == '\t');
+    if !s.chars().any(|c| needs_escape(c) && !keep(c)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if !needs_escape(c) || keep(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Reads a file that must be a regular file if it exists. `None` when absent.
@@ -210,6 +334,53 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(shown("plain/path.toml"), "plain/path.toml");
+        assert_eq!(
+            shown("a\x1b[8mhidden\x1b[0m\nsrt-gen: ok\u{202e}\u{9b}"),
+            "a\\x1b[8mhidden\\x1b[0m\\nsrt-gen: ok\\u{202e}\\u{9b}"
+        );
+        assert_eq!(
+            shown_text("line 1\n\tline\r2\x07\n"),
+            "line 1\n\tline\\r2\\x07\n"
+        );
+        assert!(matches!(shown("x"), std::borrow::Cow::Borrowed(_)));
+        let nl = Path::new("/p/a\nb");
+        assert_eq!(shown_path(nl), "/p/a\\nb");
+    }
+
+    #[test]
+    fn the_users_own_config_may_be_a_link_but_never_a_fifo_or_a_device() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("f");
+        fs::write(&f, b"abc").unwrap();
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&f, &link).unwrap();
+        assert_eq!(config_text(&link).as_deref(), Some("abc"));
+        assert_eq!(project_text(&link), None);
+        let zero = d.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        assert_eq!(config_text(&zero), None);
+        assert!(matches!(
+            read_bounded_following(&zero, 9).unwrap(),
+            Bounded::NotRegular(_)
+        ));
+        let fifo = d.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo on a NUL-terminated path this test owns.
+        #[allow(unsafe_code)]
+        let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        assert_eq!(rc, 0);
+        let to_fifo = d.path().join("to-fifo");
+        std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
+        assert_eq!(config_text(&to_fifo), None);
+        let big = d.path().join("big");
+        fs::write(&big, vec![b'x'; (MAX_CONFIG_FILE + 1) as usize]).unwrap();
+        assert_eq!(config_text(&big), None);
+        assert_eq!(project_text(&big), None);
+    }
 
     #[test]
     fn bounded_reads_refuse_links_fifos_and_big_files_without_blocking() {

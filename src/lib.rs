@@ -37,7 +37,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("srt-gen: error: {e}");
+            eprintln!("srt-gen: error: {}", files::shown_text(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }

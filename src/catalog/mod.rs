@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod fragment;
+pub mod secrets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,15 +41,15 @@ impl Catalog {
     /// a repository must not be able to redefine what `rust` means.
     pub fn load(project: &Path, env: &Env) -> Result<Catalog, Error> {
         let mut catalog = Catalog::builtin()?;
+        // The user's own folder may hold links (dotfile managers make them); the
+        // project's is the repository's, where a link could lead anywhere: refused.
         let dirs = [
-            env.config_dir().join("srt-gen").join("fragments"),
-            project.join(".srt-gen").join("fragments"),
+            (env.config_dir().join("srt-gen").join("fragments"), true),
+            (project.join(".srt-gen").join("fragments"), false),
         ];
-        for dir in dirs {
-            for file in toml_files(&dir)? {
-                let text = std::fs::read_to_string(&file).map_err(|e| {
-                    Error::io(format!("cannot read fragment {}", file.display()), e)
-                })?;
+        for (dir, follow) in dirs {
+            for file in toml_files(&dir, follow)? {
+                let text = read_fragment(&file, follow)?;
                 let frag = parse_fragment(&text, &file.display().to_string())?;
                 if frag.kind == Kind::Base {
                     return Err(Error::Catalog {
@@ -155,7 +156,16 @@ impl Catalog {
     }
 }
 
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+/// The `*.toml` files of a fragment folder. With `follow` false (the project's folder),
+/// the folder itself must not be a link, and a link inside is listed, to be refused by
+/// [`read_fragment`] with its name.
+fn toml_files(dir: &Path, follow: bool) -> Result<Vec<PathBuf>, Error> {
+    if !follow && std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Catalog {
+            file: dir.display().to_string(),
+            message: "is a symbolic link; srt-gen reads a project's fragments only from the project itself".into(),
+        });
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -163,9 +173,45 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
+        .filter(|e| {
+            let ft = e.file_type().ok();
+            follow || ft.is_some_and(|t| !t.is_dir())
+        })
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && (!follow || p.is_file()))
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// One fragment file's text, read bounded and never blocking: a FIFO, a device, a file
+/// past [`crate::files::MAX_OWN_FILE`] (and, in the project's folder, a link) is an error
+/// naming the file.
+fn read_fragment(file: &Path, follow: bool) -> Result<String, Error> {
+    use crate::files::{read_bounded, read_bounded_following, Bounded, MAX_OWN_FILE};
+    let read = if follow {
+        read_bounded_following(file, MAX_OWN_FILE)
+    } else {
+        read_bounded(file, MAX_OWN_FILE)
+    };
+    let bad = |message: String| Error::Catalog {
+        file: file.display().to_string(),
+        message,
+    };
+    match read.map_err(|e| Error::io(format!("cannot read fragment {}", file.display()), e))? {
+        Bounded::Bytes(b) => String::from_utf8(b).map_err(|e| bad(crate::error::not_utf8(&e))),
+        Bounded::Absent => Err(bad("vanished while srt-gen read it".into())),
+        Bounded::NotRegular(what) => Err(bad(format!(
+            "is {what}; a fragment must be a regular file{}",
+            if follow {
+                ""
+            } else {
+                " inside the project (srt-gen follows no link there)"
+            }
+        ))),
+        Bounded::TooLarge(n) => Err(bad(format!(
+            "is {} MiB, larger than any fragment; srt-gen leaves it alone",
+            n / (1024 * 1024)
+        ))),
+    }
 }

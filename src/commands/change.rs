@@ -42,7 +42,10 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
     if json {
         print_json(&change);
     } else {
-        eprint!("{}", render_change(&change, verb));
+        eprint!(
+            "{}",
+            crate::files::shown_text(&render_change(&change, verb))
+        );
     }
     Ok(0)
 }

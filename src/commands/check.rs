@@ -33,7 +33,10 @@ pub fn execute(base: &Path, env: &Env, opts: &CheckOptions) -> Result<u8, Error>
     if *json {
         print_json(&lint::render_json(&shown, &findings));
     } else {
-        print!("{}", lint::render_human(&shown, &findings));
+        print!(
+            "{}",
+            crate::files::shown_text(&lint::render_human(&shown, &findings))
+        );
     }
     Ok(u8::from(lint::counts(&findings).0 > 0))
 }

@@ -18,9 +18,9 @@ pub fn execute(base: &Path, opts: &CiOptions) -> Result<u8, Error> {
     let CiOptions::Github(github) = opts;
     let o = write_github(base, github)?;
     if github.dry_run {
-        print!("{}", o.contents);
+        print!("{}", crate::files::shown_text(&o.contents));
     }
-    eprint!("{}", render_outcome(&o));
+    eprint!("{}", crate::files::shown_text(&render_outcome(&o)));
     Ok(0)
 }
 

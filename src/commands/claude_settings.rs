@@ -24,7 +24,7 @@ pub fn execute(base: &Path, opts: &ClaudeSettingsOptions) -> Result<u8, Error> {
     if dry_run {
         print!("{}", o.contents);
     }
-    eprint!("{}", render_outcome(&o));
+    eprint!("{}", crate::files::shown_text(&render_outcome(&o)));
     Ok(0)
 }
 

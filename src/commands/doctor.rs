@@ -64,7 +64,7 @@ pub fn doctor(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Result<u8, Error> 
         let v = serde_json::json!({ "ok": ok, "checks": checks });
         println!("{}", serde_json::to_string_pretty(&v).expect("json"));
     } else {
-        print!("{}", render(&checks));
+        print!("{}", crate::files::shown_text(&render(&checks)));
     }
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     if failed > 0 {

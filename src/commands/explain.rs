@@ -34,7 +34,7 @@ pub fn execute(base: &Path, env: &Env, opts: &ExplainOptions) -> Result<u8, Erro
             if json {
                 print_json(&explain_json(&rows));
             } else {
-                print!("{}", render_explain_all(&rows));
+                print!("{}", crate::files::shown_text(&render_explain_all(&rows)));
             }
         }
         Some(q) => {
@@ -42,21 +42,21 @@ pub fn execute(base: &Path, env: &Env, opts: &ExplainOptions) -> Result<u8, Erro
             if json {
                 print_json(&v);
             } else {
-                print!("{}", render_verdict(&v));
+                print!("{}", crate::files::shown_text(&render_verdict(&v)));
                 let entries: Vec<(&str, &str)> = v
                     .because
                     .iter()
                     .map(|b| (b.list.as_str(), b.entry.as_str()))
                     .collect();
                 if let Some(note) = claude_settings::explain_note(&project, &settings, &entries) {
-                    print!("{note}");
+                    print!("{}", crate::files::shown_text(&note));
                 }
             }
         }
     }
     if all && !json {
         if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
-            print!("{note}");
+            print!("{}", crate::files::shown_text(&note));
         }
     }
     Ok(0)

@@ -49,11 +49,18 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
                     json_out.push(serde_json::to_value(&summary).expect("summary serializes"));
                 } else {
                     let jf = opts.justfile.then_some(summary.justfile_name.as_str());
-                    eprint!("{}", render_summary(&summary, SETTINGS_FILE, jf));
+                    eprint!(
+                        "{}",
+                        crate::files::shown_text(&render_summary(&summary, SETTINGS_FILE, jf))
+                    );
                 }
             }
             Err(e) if many => {
-                eprintln!("srt-gen init: {}: error: {e}", path.display());
+                eprintln!(
+                    "srt-gen init: {}: error: {}",
+                    crate::files::shown_path(path),
+                    crate::files::shown_text(&e.to_string())
+                );
                 failed += 1;
                 last_code = e.exit_code();
             }
@@ -193,7 +200,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         if !hosts.is_empty() {
             out.push_str(&format!(
                 "  from {}: {}{whose}\n",
-                src.origin,
+                crate::files::shown(&src.origin),
                 hosts.join(", ")
             ));
         }
@@ -202,7 +209,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
             out.push_str(&format!(
                 "  left out {}: {} replaces them\n",
                 r.join(", "),
-                src.origin
+                crate::files::shown(&src.origin)
             ));
         }
     }
@@ -211,7 +218,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         out.push_str(&format!(
             "  not taken (--no-project-hosts): {} from {}\n",
             hosts.join(", "),
-            src.origin
+            crate::files::shown(&src.origin)
         ));
     }
     let always: Vec<&str> = s
@@ -255,15 +262,18 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     out
 }
 
+/// File names came from the repository: each is shown escaped (a name can hold a newline
+/// or an escape sequence that would forge or hide a line of this summary).
 fn shorten(files: &[String]) -> String {
     const MAX: usize = 4;
+    let shown: Vec<String> = files
+        .iter()
+        .take(MAX)
+        .map(|f| crate::files::shown(f).into_owned())
+        .collect();
     if files.len() <= MAX {
-        files.join(", ")
+        shown.join(", ")
     } else {
-        format!(
-            "{}, and {} more",
-            files[..MAX].join(", "),
-            files.len() - MAX
-        )
+        format!("{}, and {} more", shown.join(", "), files.len() - MAX)
     }
 }

@@ -81,7 +81,7 @@ pub fn execute(base: &Path, env: &Env, opts: &LearnOptions) -> Result<u8, Error>
     if opts.json {
         print_json(&report);
     } else {
-        eprint!("{}", render(&report, opts.apply));
+        eprint!("{}", crate::files::shown_text(&render(&report, opts.apply)));
     }
     Ok(code)
 }
@@ -148,7 +148,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     prepared.launch.observe = true;
     prepared.launch.stdout_to_stderr = opts.json;
     for line in prepared.pre.apply()? {
-        eprintln!("srt-gen learn: {line}");
+        eprintln!("srt-gen learn: {}", crate::files::shown_text(&line));
     }
     let command = if run.command.is_empty() {
         "the agent".to_string()
@@ -362,7 +362,10 @@ fn apply(
     }
     if !adds.is_empty() {
         let change = super::change::add_refreshing(&project.root, &adds, env, false, &[LEARNED])?;
-        eprint!("{}", super::change::render_change(&change, "add"));
+        eprint!(
+            "{}",
+            crate::files::shown_text(&super::change::render_change(&change, "add"))
+        );
         applied.extend(
             adds.iter()
                 .filter(|a| *a != LEARNED)

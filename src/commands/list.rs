@@ -25,7 +25,10 @@ pub fn execute(base: &Path, env: &Env, opts: &ListOptions) -> Result<u8, Error> 
     if *json {
         print_json(&rows);
     } else {
-        print!("{}", render_list(&rows, project.is_some()));
+        print!(
+            "{}",
+            crate::files::shown_text(&render_list(&rows, project.is_some()))
+        );
     }
     Ok(0)
 }

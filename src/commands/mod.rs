@@ -61,8 +61,11 @@ fn print_json(v: &impl serde::Serialize) {
 /// `--dry-run`: the bytes each file would get, on stdout.
 fn print_contents(contents: &[(PathBuf, Vec<u8>)]) {
     for (file, bytes) in contents {
-        println!("==> {} <==", file.display());
-        print!("{}", String::from_utf8_lossy(bytes));
+        println!("==> {} <==", crate::files::shown_path(file));
+        print!(
+            "{}",
+            crate::files::shown_text(&String::from_utf8_lossy(bytes))
+        );
     }
 }
 

@@ -64,27 +64,33 @@ pub(super) fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Pa
         column: 0,
         message: format!("cannot read: {e}"),
     };
+    // Through files::read_bounded: never a link, never a blocking open of a FIFO, never
+    // more than the cap (the walk saw a regular file, but it may have changed since).
+    use crate::files::{read_bounded, read_head, Bounded};
+    let not_file =
+        |what: &str| Check::Skipped(format!("{what}, not read; counted by its name only"));
     if kind.is_empty() || lockfile {
-        use std::io::Read;
-        let mut buf = Vec::new();
-        std::fs::File::open(path)
-            .map_err(cant)?
-            .take(256 * 1024)
-            .read_to_end(&mut buf)
-            .map_err(cant)?;
+        let buf = match read_head(path, 256 * 1024).map_err(cant)? {
+            Bounded::Bytes(b) => b,
+            Bounded::NotRegular(what) => return Err(not_file(what)),
+            Bounded::Absent | Bounded::TooLarge(_) => Vec::new(),
+        };
         return Ok(Parsed {
             text: Some(String::from_utf8_lossy(&buf).into_owned()),
             ..Parsed::default()
         });
     }
-    let meta = std::fs::metadata(path).map_err(cant)?;
-    if meta.len() > MAX_PARSE_BYTES {
-        return Err(Check::Skipped(format!(
-            "{} MiB, too large to check; counted by its name only",
-            meta.len() / (1024 * 1024)
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(cant)?;
+    let bytes = match read_bounded(path, MAX_PARSE_BYTES).map_err(cant)? {
+        Bounded::Bytes(b) => b,
+        Bounded::TooLarge(n) => {
+            return Err(Check::Skipped(format!(
+                "{} MiB, too large to check; counted by its name only",
+                n / (1024 * 1024)
+            )))
+        }
+        Bounded::NotRegular(what) => return Err(not_file(what)),
+        Bounded::Absent => return Err(not_file("gone")),
+    };
     let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
         line: 0,
         column: 0,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::catalog::List;
 use crate::error::Error;
@@ -14,7 +14,10 @@ use crate::error::Error;
 /// The top-level key that holds srt-gen's record.
 pub const RECORD_KEY: &str = "srtGen";
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Deserialized by hand (see [`split_object`]), not derived: serde's `flatten` buffers
+/// values, and a buffered number loses what `arbitrary_precision` keeps (an integer past
+/// u64 is refused; issue 18 found one rewritten as `1.2345678901234568e+29`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Settings {
     #[serde(default)]
     pub network: Network,
@@ -27,7 +30,7 @@ pub struct Settings {
     pub record: Option<Record>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Network {
     #[serde(default)]
@@ -38,7 +41,7 @@ pub struct Network {
     pub other: BTreeMap<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Filesystem {
     #[serde(default)]
@@ -49,6 +52,73 @@ pub struct Filesystem {
     pub deny_write: Vec<Value>,
     #[serde(flatten)]
     pub other: BTreeMap<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for Settings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Settings, D::Error> {
+        use serde::de::Error as _;
+        let mut top = Map::deserialize(d)?;
+        let network = take_object(&mut top, "network").map_err(D::Error::custom)?;
+        let filesystem = take_object(&mut top, "filesystem").map_err(D::Error::custom)?;
+        let record = top
+            .remove(RECORD_KEY)
+            .map(Record::deserialize)
+            .transpose()
+            .map_err(D::Error::custom)?;
+        let (mut net, net_other) = split_object(network, &["allowedDomains", "deniedDomains"])
+            .map_err(D::Error::custom)?;
+        let (mut fs, fs_other) = split_object(filesystem, &["denyRead", "allowWrite", "denyWrite"])
+            .map_err(D::Error::custom)?;
+        let take =
+            |m: &mut BTreeMap<&str, Vec<Value>>, k: &str| m.remove(k).unwrap_or_default();
+        Ok(Settings {
+            network: Network {
+                allowed_domains: take(&mut net, "allowedDomains"),
+                denied_domains: take(&mut net, "deniedDomains"),
+                other: net_other,
+            },
+            filesystem: Filesystem {
+                deny_read: take(&mut fs, "denyRead"),
+                allow_write: take(&mut fs, "allowWrite"),
+                deny_write: take(&mut fs, "denyWrite"),
+                other: fs_other,
+            },
+            other: top.into_iter().collect(),
+            record,
+        })
+    }
+}
+
+fn take_object(top: &mut Map<String, Value>, key: &str) -> Result<Map<String, Value>, String> {
+    match top.remove(key) {
+        None => Ok(Map::new()),
+        Some(Value::Object(o)) => Ok(o),
+        Some(_) => Err(format!("{key} must be an object")),
+    }
+}
+
+/// The lists of one section (each must be an array) and every other key of it, as written.
+#[allow(clippy::type_complexity)]
+fn split_object<'k>(
+    obj: Map<String, Value>,
+    lists: &[&'k str],
+) -> Result<(BTreeMap<&'k str, Vec<Value>>, BTreeMap<String, Value>), String> {
+    let mut found = BTreeMap::new();
+    let mut other = BTreeMap::new();
+    for (k, v) in obj {
+        match lists.iter().find(|l| **l == k) {
+            Some(l) => match v {
+                Value::Array(a) => {
+                    found.insert(*l, a);
+                }
+                _ => return Err(format!("{k} must be an array")),
+            },
+            None => {
+                other.insert(k, v);
+            }
+        }
+    }
+    Ok((found, other))
 }
 
 /// Why a fragment is active.
@@ -262,6 +332,33 @@ mod tests {
         let bytes = s.to_bytes();
         let again = Settings::parse(std::str::from_utf8(&bytes).unwrap(), Path::new("t.json"));
         assert_eq!(again.unwrap().to_bytes(), bytes);
+    }
+
+    #[test]
+    fn every_number_the_user_wrote_is_written_back_as_it_was() {
+        // Issue 18: an integer too big for f64 came back as 1.2345678901234568e+29.
+        let text = r#"{"big": 123456789012345678901234567890, "network": {"allowedDomains": [], "deniedDomains": [], "httpProxyPort": 8080, "n": 1.50, "neg": -0.0, "e": 1E+2},
+ "filesystem": {"denyRead": [], "allowWrite": [], "denyWrite": [], "x": [12345678901234567890123, 0.1]},
+ "mandatoryDenySearchDepth": 3}"#;
+        let s = Settings::parse(text, Path::new("t.json")).unwrap();
+        let out = String::from_utf8(s.to_bytes()).unwrap();
+        for n in [
+            "123456789012345678901234567890",
+            "8080",
+            "1.50",
+            "-0.0",
+            // The same number; serde_json writes the exponent's letter in lower case.
+            "1e+2",
+            "12345678901234567890123",
+            "0.1",
+            "\"mandatoryDenySearchDepth\": 3",
+        ] {
+            assert!(out.contains(n), "{n} lost in\n{out}");
+        }
+        // Numbers still read as numbers where srt-gen looks at them.
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["network"]["httpProxyPort"].as_u64(), Some(8080));
+        assert_eq!(v["mandatoryDenySearchDepth"].as_f64(), Some(3.0));
     }
 
     #[test]

@@ -21,18 +21,19 @@ pub struct ExcludeUpdate {
 fn git_exclude_file(root: &Path) -> Option<(PathBuf, PathBuf)> {
     for dir in root.ancestors() {
         let dotgit = dir.join(".git");
-        let Ok(meta) = std::fs::metadata(&dotgit) else {
+        let Ok(meta) = std::fs::symlink_metadata(&dotgit) else {
             continue;
         };
         let gitdir = if meta.is_dir() {
             dotgit
         } else {
             // A worktree or submodule: `gitdir: <path>`, and a `commondir` for worktrees.
-            let text = std::fs::read_to_string(&dotgit).ok()?;
+            // Read bounded, never through a link or from a FIFO (files::read_bounded).
+            let text = crate::files::project_text(&dotgit)?;
             let gd = dir.join(text.trim().strip_prefix("gitdir:")?.trim());
-            match std::fs::read_to_string(gd.join("commondir")) {
-                Ok(c) => gd.join(c.trim()),
-                Err(_) => gd,
+            match crate::files::project_text(&gd.join("commondir")) {
+                Some(c) => gd.join(c.trim()),
+                None => gd,
             }
         };
         return Some((dir.to_path_buf(), gitdir.join("info").join("exclude")));

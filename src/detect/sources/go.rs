@@ -14,7 +14,7 @@ pub(super) fn go_env(s: &mut Sources, env: &Env) {
         .var("GOENV")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| env.config_dir().join("go/env"));
-    if let Ok(text) = std::fs::read_to_string(&go_env_file) {
+    if let Some(text) = crate::files::config_text(&go_env_file) {
         for line in text.lines() {
             if let Some((k, v)) = line.split_once('=') {
                 for name in ["GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOPROXY", "GONOSUMDB"] {

@@ -155,13 +155,8 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
         }
         d
     };
-    let read = |rel: &str| -> Option<String> {
-        let p = root.join(rel);
-        let meta = std::fs::symlink_metadata(&p).ok()?;
-        (meta.is_file() && meta.len() < 4 * 1024 * 1024)
-            .then(|| std::fs::read_to_string(&p).ok())
-            .flatten()
-    };
+    // The repository's files: regular, bounded, never a link (files::read_bounded).
+    let read = |rel: &str| -> Option<String> { crate::files::project_text(&root.join(rel)) };
     let join = |dir: &str, name: &str| {
         if dir.is_empty() {
             name.to_string()
@@ -191,7 +186,7 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
             s.url("$npm_config_registry", false, v);
             s.replace("$npm_config_registry", false, npm::NPM_PUBLIC);
         }
-        if let Ok(text) = std::fs::read_to_string(env.home.join(".npmrc")) {
+        if let Some(text) = crate::files::config_text(&env.home.join(".npmrc")) {
             npm::npmrc(&mut s, "~/.npmrc", false, &text);
         }
     }
@@ -252,7 +247,7 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
         .var("CARGO_HOME")
         .map_or(env.home.join(".cargo"), std::path::PathBuf::from);
     if detection.found.contains_key("rust") {
-        if let Ok(text) = std::fs::read_to_string(cargo_home.join("config.toml")) {
+        if let Some(text) = crate::files::config_text(&cargo_home.join("config.toml")) {
             let origin = env.tilde(&cargo_home.join("config.toml"));
             cargo::cargo_config(&mut s, &origin, false, &text);
         }

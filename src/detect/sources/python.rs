@@ -180,7 +180,7 @@ pub(super) fn pip_user_config(s: &mut Sources, env: &Env) {
         files.push(f.into());
     }
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else {
+        let Some(text) = crate::files::config_text(&f) else {
             continue;
         };
         let origin = env.tilde(&f);
