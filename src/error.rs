@@ -7,7 +7,7 @@ use std::io;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file that could not be parsed: manifest, settings file, catalog fragment.
-    #[error("{}:{line}:{column}: {message}", crate::files::shown(file))]
+    #[error("{}:{line}:{column}: {message}", crate::shown::shown(file))]
     Parse {
         file: String,
         line: usize,
@@ -16,7 +16,7 @@ pub enum Error {
     },
 
     /// A catalog or user fragment that parsed but is not valid.
-    #[error("{}: {message}", crate::files::shown(file))]
+    #[error("{}: {message}", crate::shown::shown(file))]
     Catalog { file: String, message: String },
 
     /// The user asked for something that cannot be done as asked.
@@ -60,13 +60,13 @@ impl fmt::Display for FileProblem {
             write!(
                 f,
                 "{}:{}:{}: {}",
-                crate::files::shown(&self.file),
+                crate::shown::shown(&self.file),
                 self.line,
                 self.column,
                 self.message
             )
         } else {
-            write!(f, "{}: {}", crate::files::shown(&self.file), self.message)
+            write!(f, "{}: {}", crate::shown::shown(&self.file), self.message)
         }
     }
 }

@@ -1,7 +1,7 @@
 //! srt-gen: least-privilege settings for Anthropic's Sandbox Runtime, from what a project
 //! uses. Data flows one way, one folder per stage, and a lower stage never names a higher
 //! one: [`detect`] → [`catalog`] → [`policy`] → [`output`] → [`sandbox`], with the
-//! [`commands`] on top. [`error`], [`env`], [`files`] and [`hosts`] serve every stage;
+//! [`commands`] on top. [`error`], [`env`], [`files`], [`hosts`] and [`shown`] serve every stage;
 //! [`cli`] is the only module that sees clap.
 
 pub mod catalog;
@@ -15,6 +15,7 @@ pub mod hosts;
 pub mod output;
 pub mod policy;
 pub mod sandbox;
+pub mod shown;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -5,8 +5,9 @@ mod common;
 use common::Sandbox;
 
 /// The issue's "tried as a new user would" file: a misspelt key, a glob in allowWrite,
-/// `~` as a write root and a host with a space. Everything else in it is right, so each
-/// problem must give exactly one finding.
+/// `~` as a write root and a host with a space; and, since issue 18, none of srt-gen's base
+/// credential denies (the floor: one finding for all of them) and `.claude/settings.json`
+/// left writable in the project. Each problem must give exactly one finding.
 const HAND_WRITTEN: &str = r#"{
   "network": {
     "allowedDomains": ["index.crates.io", "static.crates.io", "exa mple.com"],
@@ -34,8 +35,8 @@ fn hand_written_config_gets_one_finding_per_problem() {
     let stdout = s.clean(&out.stdout);
     assert_eq!(
         stdout.lines().count(),
-        5,
-        "four findings and a count:\n{stdout}"
+        7,
+        "six findings and a count:\n{stdout}"
     );
     snap!("hand_written_human", stdout);
 
@@ -52,8 +53,10 @@ fn hand_written_config_gets_one_finding_per_problem() {
         keys,
         [
             "network.allowedDomains[2]",
+            "filesystem.denyRead",
             "filesystem.allowWrite[1]",
             "filesystem.allowWrite[2]",
+            "filesystem.allowWrite[0]",
             "mandatoryDenySearchDept",
         ]
     );

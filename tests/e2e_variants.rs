@@ -73,7 +73,7 @@ fn pnpm_installs_into_its_store_not_npms_cache() {
     );
     let out = run_in(&s, &srt, &bin, &[], &["init", "--no-justfile"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(fragments(&s), ["base", "claude", "pnpm"]);
+    assert_eq!(fragments(&s), ["base", "claude", "dotenv", "pnpm"]);
     let store = s.home().join(".local/share/pnpm/store");
     assert!(!store.exists());
 
@@ -124,7 +124,7 @@ fn uv_syncs_into_its_cache_not_pips() {
     );
     let out = run_in(&s, &srt, &bin, &[], &["init", "--no-justfile"]);
     assert!(out.status.success(), "{}", show(&out));
-    assert_eq!(fragments(&s), ["base", "claude", "uv"]);
+    assert_eq!(fragments(&s), ["base", "claude", "dotenv", "uv"]);
     let cache = s.home().join(".cache/uv");
     assert!(!cache.exists());
 

@@ -174,6 +174,7 @@ fn each_fixture_gets_its_ecosystem() {
         let mut want: BTreeSet<&str> = expected.iter().copied().collect();
         want.insert("base");
         want.insert("claude");
+        want.insert("dotenv");
         assert_eq!(found, want, "{fixture}: active fragments");
         for name in *expected {
             let files = &json["srtGen"]["fragments"][name]["files"];

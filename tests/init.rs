@@ -70,7 +70,7 @@ fn rust_workspace() {
     let s = Sandbox::fixture("rust-workspace");
     let (summary, settings) = init_twice(&s, &[]);
     let v = json(&settings);
-    assert_eq!(fragments(&v), set(&["base", "claude", "rust"]));
+    assert_eq!(fragments(&v), set(&["base", "claude", "dotenv", "rust"]));
     assert_eq!(
         v["srtGen"]["fragments"]["rust"]["files"],
         serde_json::json!([
@@ -98,7 +98,7 @@ fn npm_app_ignores_node_modules() {
     let v = json(&settings);
     assert_eq!(
         fragments(&v),
-        set(&["base", "claude", "node"]),
+        set(&["base", "claude", "dotenv", "node"]),
         "node-gyp's pyproject is a decoy"
     );
     snap!("npm_app_settings", settings);
@@ -119,7 +119,7 @@ fn python_projects_of_every_shape() {
         let s = Sandbox::fixture(fixture);
         let (_, settings) = init_twice(&s, &[]);
         let v = json(&settings);
-        let mut want = set(&["base", "claude", "python"]);
+        let mut want = set(&["base", "claude", "dotenv", "python"]);
         want.extend(extra.map(str::to_string));
         assert_eq!(fragments(&v), want, "{fixture}");
         assert_eq!(
@@ -140,7 +140,7 @@ fn go_module_ignores_vendor() {
     let s = Sandbox::fixture("go-module");
     let (_, settings) = init_twice(&s, &[]);
     let v = json(&settings);
-    assert_eq!(fragments(&v), set(&["base", "claude", "go"]));
+    assert_eq!(fragments(&v), set(&["base", "claude", "dotenv", "go"]));
     let writable = strings(&v, "filesystem", "allowWrite");
     for w in ["~/go/pkg/mod", "~/go/pkg/sumdb", "~/.cache/go-build"] {
         assert!(writable.contains(&w.to_string()), "{w} in {writable:?}");
@@ -159,7 +159,7 @@ fn monorepo_gets_the_union_and_no_decoys() {
     let v = json(&settings);
     assert_eq!(
         fragments(&v),
-        set(&["base", "claude", "go", "node", "python"]),
+        set(&["base", "claude", "dotenv", "go", "node", "python"]),
         "{summary}"
     );
     assert_eq!(
@@ -200,7 +200,7 @@ fn broken_manifests_stop_init_naming_file_and_line() {
     let v = json(&s.read(".srt.json"));
     assert_eq!(
         fragments(&v),
-        set(&["base", "claude", "node", "python", "rust"])
+        set(&["base", "claude", "dotenv", "node", "python", "rust"])
     );
     let stderr = s.clean(&out.stderr);
     assert!(
@@ -345,7 +345,7 @@ fn dash_c_and_several_projects() {
     );
     for (dir, eco) in [("a", "rust"), ("b", "node"), ("c", "go")] {
         let v = json(&s.read(&format!("{dir}/.srt.json")));
-        assert_eq!(fragments(&v), set(&["base", "claude", eco]));
+        assert_eq!(fragments(&v), set(&["base", "claude", "dotenv", eco]));
     }
     std::fs::create_dir(s.project.join("d")).unwrap();
     std::fs::write(s.project.join("d/package.json"), "{").unwrap();

@@ -181,7 +181,7 @@ fn add_without_a_config_runs_init_first() {
         .unwrap()
         .keys()
         .collect();
-    assert_eq!(frags, ["base", "claude", "github", "python"]);
+    assert_eq!(frags, ["base", "claude", "dotenv", "github", "python"]);
     assert!(s.read("justfile").contains("ai-auto PROMPT:"));
 }
 

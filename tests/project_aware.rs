@@ -45,7 +45,11 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 fn pnpm_workspace_gets_pnpm_not_npm() {
     let s = Sandbox::fixture("pnpm-workspace");
     let (v, summary) = init(&s, &[]);
-    assert_eq!(fragments(&v), set(&["base", "claude", "pnpm"]), "{summary}");
+    assert_eq!(
+        fragments(&v),
+        set(&["base", "claude", "dotenv", "pnpm"]),
+        "{summary}"
+    );
     let w = list(&v, "filesystem", "allowWrite");
     assert!(w.contains(&"~/.local/share/pnpm/store".into()), "{w:?}");
     assert!(!w.contains(&"~/.npm".into()), "npm's cache is not pnpm's");
@@ -59,14 +63,14 @@ fn pnpm_workspace_gets_pnpm_not_npm() {
 #[test]
 fn yarn_classic_and_berry_are_told_apart() {
     let (v, _) = init(&Sandbox::fixture("yarn-classic"), &[]);
-    assert_eq!(fragments(&v), set(&["base", "claude", "yarn"]));
+    assert_eq!(fragments(&v), set(&["base", "claude", "dotenv", "yarn"]));
     assert!(list(&v, "filesystem", "allowWrite").contains(&"~/.cache/yarn".into()));
 
     let s = Sandbox::fixture("yarn-berry");
     let (v, summary) = init(&s, &[]);
     assert_eq!(
         fragments(&v),
-        set(&["base", "claude", "file:.yarnrc.yml", "yarn-berry"]),
+        set(&["base", "claude", "dotenv", "file:.yarnrc.yml", "yarn-berry"]),
         "{summary}"
     );
     let hosts = list(&v, "network", "allowedDomains");
@@ -81,7 +85,7 @@ fn yarn_classic_and_berry_are_told_apart() {
 #[test]
 fn uv_project_gets_uvs_cache_not_pips() {
     let (v, _) = init(&Sandbox::fixture("uv-project"), &[]);
-    assert_eq!(fragments(&v), set(&["base", "claude", "uv"]));
+    assert_eq!(fragments(&v), set(&["base", "claude", "dotenv", "uv"]));
     let w = list(&v, "filesystem", "allowWrite");
     assert!(w.contains(&"~/.cache/uv".into()));
     assert!(!w.contains(&"~/.cache/pip".into()));
@@ -119,6 +123,7 @@ fn cargo_git_dependency_registry_and_toolchain() {
         set(&[
             "base",
             "claude",
+            "dotenv",
             "file:.cargo/config.toml",
             "file:Cargo.lock",
             "file:Cargo.toml",

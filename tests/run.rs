@@ -35,17 +35,21 @@ fn write_exe(path: &Path, text: &str) {
 /// `.git` folder, and a bin folder with a stand-in srt and stand-ins for the tools.
 fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
     let s = Sandbox::new();
+    // Hand-written, with the floor (srt-gen's base credential denies) that every policy
+    // `run` takes must keep.
+    let deny_read = serde_json::to_string(&s.floor_deny_read()).unwrap();
     s.write(
         ".srt.json",
-        r#"{
+        &r#"{
   "network": { "allowedDomains": ["index.crates.io"], "deniedDomains": [] },
   "filesystem": {
-    "denyRead": ["~/.ssh"],
+    "denyRead": DENY_READ,
     "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
-    "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments"]
+    "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments", "./.claude/settings.json", "./.claude/settings.local.json"]
   }
 }
-"#,
+"#
+        .replace("DENY_READ", &deny_read),
     );
     s.write("justfile", "build:\n    cargo build\n");
     std::fs::create_dir_all(s.project.join(".git")).unwrap();

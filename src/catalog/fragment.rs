@@ -50,6 +50,10 @@ pub struct Fragment {
     /// Other names `add` and `remove` accept for this fragment.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Applied to every project unless the user removed it (`srt-gen remove NAME`), as the
+    /// agent is: a protection on by default that a user may lift.
+    #[serde(default)]
+    pub default: bool,
     /// Shown by `list`, `explain` and `add` when the fragment widens the sandbox a lot.
     #[serde(default)]
     pub warning: Option<String>,

@@ -36,6 +36,14 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// The built-in catalog, parsed once per process (for readers that need no user
+    /// fragment: the linter's floor).
+    pub fn builtin_ref() -> &'static Catalog {
+        static BUILTIN_CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        BUILTIN_CATALOG
+            .get_or_init(|| Catalog::builtin().expect("the built-in catalog parses (tested)"))
+    }
+
     /// Built-ins plus the fragment files of the user (`$XDG_CONFIG_HOME/srt-gen/fragments`)
     /// and of the project (`.srt-gen/fragments`). A user file may not take a built-in's name:
     /// a repository must not be able to redefine what `rust` means.
@@ -51,10 +59,10 @@ impl Catalog {
             for file in toml_files(&dir, follow)? {
                 let text = read_fragment(&file, follow)?;
                 let frag = parse_fragment(&text, &file.display().to_string())?;
-                if frag.kind == Kind::Base {
+                if frag.kind == Kind::Base || frag.default {
                     return Err(Error::Catalog {
                         file: file.display().to_string(),
-                        message: "a user fragment cannot be of kind \"base\"".into(),
+                        message: "a user fragment cannot be of kind \"base\" or applied by default (`default = true`): only the built-in catalog decides what every project gets".into(),
                     });
                 }
                 catalog.fragments.push(frag);

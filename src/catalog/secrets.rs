@@ -121,7 +121,8 @@ fn parse(origin: &'static str, text: &str) -> Result<Vec<Secret>, Error> {
             }
             (None, Some(p))
                 if !p.is_empty()
-                    && p.chars().all(|c| c == '*' || c == '_' || c.is_ascii_alphanumeric())
+                    && p.chars()
+                        .all(|c| c == '*' || c == '_' || c.is_ascii_alphanumeric())
                     && p.chars().any(|c| c != '*') => {}
             (None, Some(p)) => {
                 return Err(bad(format!(
@@ -199,9 +200,11 @@ impl Secrets {
             .iter()
             .find(|e| e.name.as_deref() == Some(name))
             .or_else(|| {
-                self.entries
-                    .iter()
-                    .find(|e| e.pattern.as_deref().is_some_and(|p| pattern_matches(p, name)))
+                self.entries.iter().find(|e| {
+                    e.pattern
+                        .as_deref()
+                        .is_some_and(|p| pattern_matches(p, name))
+                })
             })
     }
 
@@ -214,7 +217,9 @@ impl Secrets {
         running_agent: Option<&str>,
         pass: &BTreeSet<String>,
     ) -> Vec<Match<'a>> {
-        let own: Vec<&str> = running_agent.map(|a| self.agent_keys(a)).unwrap_or_default();
+        let own: Vec<&str> = running_agent
+            .map(|a| self.agent_keys(a))
+            .unwrap_or_default();
         let mut out: Vec<Match<'a>> = names
             .into_iter()
             .filter(|n| !own.contains(n) && !pass.contains(*n))
@@ -339,7 +344,12 @@ mod tests {
         let none = BTreeSet::new();
         assert_eq!(
             names(&s.withheld(env, None, &none)),
-            ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "MY_TOKEN", "OPENAI_API_KEY"]
+            [
+                "ANTHROPIC_API_KEY",
+                "GITHUB_TOKEN",
+                "MY_TOKEN",
+                "OPENAI_API_KEY"
+            ]
         );
         assert_eq!(
             names(&s.withheld(env, Some("claude"), &none)),
@@ -364,8 +374,14 @@ mod tests {
     fn patterns_match_as_globs_without_case() {
         assert!(pattern_matches("*TOKEN", "gh_token"));
         assert!(pattern_matches("*TOKEN", "TOKEN"));
-        assert!(pattern_matches("CARGO_REGISTRIES_*_TOKEN", "CARGO_REGISTRIES_A_B_TOKEN"));
-        assert!(!pattern_matches("CARGO_REGISTRIES_*_TOKEN", "CARGO_REGISTRIES_TOKEN"));
+        assert!(pattern_matches(
+            "CARGO_REGISTRIES_*_TOKEN",
+            "CARGO_REGISTRIES_A_B_TOKEN"
+        ));
+        assert!(!pattern_matches(
+            "CARGO_REGISTRIES_*_TOKEN",
+            "CARGO_REGISTRIES_TOKEN"
+        ));
         assert!(pattern_matches("*SECRET*", "xsecrety"));
         assert!(!pattern_matches("*_PAT", "PATH"));
         assert!(!pattern_matches("*_AUTH", "SSH_AUTH_SOCK"));
@@ -378,7 +394,10 @@ mod tests {
         for (text, want) in [
             ("[[secret]]\nname = \"A-B\"\nsource = \"s\"\n", "not a name"),
             ("[[secret]]\npattern = \"**\"\nsource = \"s\"\n", "not only"),
-            ("[[secret]]\npattern = \"A.B\"\nsource = \"s\"\n", "may hold only"),
+            (
+                "[[secret]]\npattern = \"A.B\"\nsource = \"s\"\n",
+                "may hold only",
+            ),
             (
                 "[[secret]]\nname = \"A\"\npattern = \"B*\"\nsource = \"s\"\n",
                 "exactly one",
@@ -389,9 +408,13 @@ mod tests {
             let e = Secrets::parse_all(&[("secrets/x.toml", text)])
                 .unwrap_err()
                 .to_string();
-            assert!(e.contains(want) && e.contains("secrets/x.toml"), "{text}: {e}");
+            assert!(
+                e.contains(want) && e.contains("secrets/x.toml"),
+                "{text}: {e}"
+            );
         }
-        let twice = "[[secret]]\nname = \"A\"\nsource = \"s\"\n[[secret]]\nname = \"a\"\nsource = \"s\"\n";
+        let twice =
+            "[[secret]]\nname = \"A\"\nsource = \"s\"\n[[secret]]\nname = \"a\"\nsource = \"s\"\n";
         assert!(Secrets::parse_all(&[("secrets/x.toml", twice)])
             .unwrap_err()
             .to_string()

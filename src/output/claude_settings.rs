@@ -161,6 +161,13 @@ pub fn sandbox_block(settings: &Settings) -> Block {
             } else {
                 format!("{section}.{k}")
             };
+            if dotted == "credentials" {
+                // srt-gen writes credentials.envVars itself (the secret-name catalog).
+                warnings.push(format!(
+                    "credentials (the secret variables .srt.json withholds) has no counterpart in {SETTINGS_FILE}: commands Claude Code sandboxes itself see the environment Claude Code started with; start Claude Code through `srt-gen run` (or `just ai`) to withhold them"
+                ));
+                continue;
+            }
             warnings.push(format!(
                 "{dotted} of .srt.json has no counterpart that srt-gen writes to {SETTINGS_FILE}; set it there by hand if Claude Code needs it"
             ));

@@ -101,6 +101,21 @@ pub fn write(
     env: &Env,
     opts: WriteOptions,
 ) -> Result<Written, Error> {
+    // The catalog's secret variable names, withheld by plain srt too (issue 18.4).
+    let mut new = new.clone();
+    let agent = catalog
+        .fragments
+        .iter()
+        .find(|f| {
+            f.kind == crate::catalog::Kind::Agent && new.fragment_names().any(|n| n == f.name)
+        })
+        .map(|f| f.name.clone());
+    crate::policy::secrets::write_env_denies(
+        &mut new,
+        crate::catalog::secrets::Secrets::builtin(),
+        agent.as_deref(),
+    );
+    let new = &new;
     // Never write a config with an error in what srt-gen generated (see `gate_generated`);
     // first, so that it decides even a dry run.
     let ctx = crate::policy::lint::LintContext::for_project(env, project);
@@ -146,6 +161,7 @@ pub fn write(
         None
     };
     warnings.extend(gate_warnings);
+    warnings.extend(floor_restored(old, new));
 
     let mut contents = vec![(project.settings.clone(), settings_bytes.clone())];
     if let Some((_, bytes)) = &justfile {
@@ -180,6 +196,45 @@ pub fn write(
         contents,
         warnings,
     })
+}
+
+/// The floor entries (the base fragment's denies) that the old file lacked although
+/// srt-gen had written them (a hand edit, or the record's `removed`): `compose` put them
+/// back, and the summary says so.
+fn floor_restored(old: Option<&Settings>, new: &Settings) -> Vec<String> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    let old_record = old.record.clone().unwrap_or_default();
+    let was_base = |key: &str, e: &str| {
+        old_record
+            .fragments
+            .get(crate::policy::compose::FLOOR_FRAGMENT)
+            .and_then(|f| f.entries.get(key))
+            .is_some_and(|set| set.contains(e))
+            || old_record
+                .removed
+                .get(key)
+                .is_some_and(|set| set.contains(e))
+    };
+    let mut out = Vec::new();
+    for list in [List::DenyRead, List::DenyWrite] {
+        let before: BTreeSet<&str> = old.strings(list).into_iter().collect();
+        let base = new
+            .record
+            .as_ref()
+            .and_then(|r| r.fragments.get(crate::policy::compose::FLOOR_FRAGMENT))
+            .and_then(|f| f.entries.get(list.key()));
+        for e in base.into_iter().flatten() {
+            if !before.contains(e.as_str()) && was_base(list.key(), e) {
+                out.push(format!(
+                    "put back `{e}` in {}: srt-gen's base protections stay whatever the file or its record says",
+                    list.key()
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The justfile's bytes when the recipes block is to be written (inner `None`: no

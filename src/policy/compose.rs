@@ -11,6 +11,9 @@ use crate::policy::settings::{entry_text, FragmentRecord, Record, Settings};
 
 pub const RECORD_VERSION: u32 = 1;
 
+/// The fragment whose denies are the floor: kept whatever the file says.
+pub const FLOOR_FRAGMENT: &str = "base";
+
 /// Builds the new settings from the existing file (if any) and the fragments that should be
 /// active now, each with its resolved entries. `excluded` is carried into the record.
 pub fn compose(
@@ -26,8 +29,23 @@ pub fn compose(
         excluded,
         no_project_hosts: old.no_project_hosts,
         platforms: old.platforms.clone(),
+        pass_env: old.pass_env.clone(),
         ..Record::default()
     };
+    // The floor (issue 18): what the base fragment denies stays, whatever the record's
+    // `removed` or a hand edit says.
+    let floor: BTreeSet<String> = record
+        .fragments
+        .get(FLOOR_FRAGMENT)
+        .into_iter()
+        .flat_map(|f| {
+            [List::DenyRead, List::DenyWrite]
+                .into_iter()
+                .filter_map(|l| f.entries.get(l.key()))
+                .flatten()
+        })
+        .cloned()
+        .collect();
 
     for list in List::ALL {
         let key = list.key();
@@ -61,6 +79,8 @@ pub fn compose(
             );
         }
 
+        deleted
+            .retain(|e| !(matches!(list, List::DenyRead | List::DenyWrite) && floor.contains(e)));
         let mut merged = user.clone();
         merged.extend(
             claimed_new
@@ -215,6 +235,36 @@ mod tests {
         assert_eq!(s2.strings(List::AllowWrite), vec!["."]);
         let s3 = compose(Some(&s2), frags(&[("base", base)]), BTreeSet::new());
         assert_eq!(s2.to_bytes(), s3.to_bytes());
+    }
+
+    #[test]
+    fn the_base_fragments_denies_come_back_whatever_the_file_says() {
+        let base = frag(&[
+            (List::AllowWrite, "."),
+            (List::AllowWrite, "~/.npm"),
+            (List::DenyRead, "~/.ssh"),
+            (List::DenyWrite, "./.srt.json"),
+        ]);
+        let s1 = compose(None, frags(&[("base", base.clone())]), BTreeSet::new());
+        // A hand edit drops the denies (and a write root), and the record says "removed".
+        let mut edited = s1.clone();
+        edited.filesystem.deny_read.clear();
+        edited.filesystem.deny_write.clear();
+        edited.filesystem.allow_write.retain(|v| v != "~/.npm");
+        let rec = edited.record.as_mut().unwrap();
+        rec.removed
+            .insert(List::DenyRead.key().into(), ["~/.ssh".to_string()].into());
+        let s2 = compose(Some(&edited), frags(&[("base", base)]), BTreeSet::new());
+        assert_eq!(s2.strings(List::DenyRead), vec!["~/.ssh"]);
+        assert_eq!(s2.strings(List::DenyWrite), vec!["./.srt.json"]);
+        // A write root the user deleted stays deleted: only denies are the floor.
+        assert_eq!(s2.strings(List::AllowWrite), vec!["."]);
+        let r = s2.record.unwrap();
+        assert!(
+            !r.removed.contains_key(List::DenyRead.key()),
+            "{:?}",
+            r.removed
+        );
     }
 
     #[test]

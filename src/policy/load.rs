@@ -20,11 +20,23 @@ pub fn load_policy(project: &Project, env: &Env, force: bool) -> Result<Settings
     let settings = check_config(&text, &project.settings)?;
     let ctx = lint::LintContext::for_project(env, project);
     let findings = lint::check_text(&text, &project.settings, &ctx)?;
+    // A key that makes srt run or load what the sandbox could have written is refused
+    // whatever `--force` says (lint::keys).
     let errors: Vec<_> = findings
         .iter()
-        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| f.severity == Severity::Error && (!force || f.no_force))
         .collect();
-    if !errors.is_empty() && !force {
+    if errors.iter().any(|f| f.no_force) {
+        let mut msg = format!(
+            "{} names a program, file or proxy that srt would run or use on the host, from where a sandboxed run could have put it; srt-gen does not run it, --force or not:",
+            project.settings.display()
+        );
+        for f in errors.iter().filter(|f| f.no_force) {
+            msg.push_str(&format!("\n  {}: {} (fix: {})", f.key, f.message, f.fix));
+        }
+        return Err(Error::Findings(msg));
+    }
+    if !errors.is_empty() {
         let mut msg = format!(
             "{} has {} problem{} that make the sandbox weaker than it looks:",
             project.settings.display(),

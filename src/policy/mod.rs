@@ -7,4 +7,5 @@ pub mod compose;
 pub mod lint;
 pub mod load;
 pub mod plan;
+pub mod secrets;
 pub mod settings;

@@ -182,6 +182,17 @@ fn active_fragments(
             );
         }
     }
+    // Protections on by default (`default = true`), unless the user removed them.
+    for frag in catalog
+        .fragments
+        .iter()
+        .filter(|f| f.default && f.kind != Kind::Base && !old.excluded.contains(&f.name))
+    {
+        out.insert(
+            frag.name.clone(),
+            fragment_record(frag, Why::Base, Vec::new(), env, platforms),
+        );
+    }
     let mut found: BTreeMap<String, Vec<String>> = detection.found.clone();
     for b in &detection.broken {
         for f in &b.fragments {

@@ -69,8 +69,7 @@ impl<'de> Deserialize<'de> for Settings {
             .map_err(D::Error::custom)?;
         let (mut fs, fs_other) = split_object(filesystem, &["denyRead", "allowWrite", "denyWrite"])
             .map_err(D::Error::custom)?;
-        let take =
-            |m: &mut BTreeMap<&str, Vec<Value>>, k: &str| m.remove(k).unwrap_or_default();
+        let take = |m: &mut BTreeMap<&str, Vec<Value>>, k: &str| m.remove(k).unwrap_or_default();
         Ok(Settings {
             network: Network {
                 allowed_domains: take(&mut net, "allowedDomains"),
@@ -162,6 +161,10 @@ pub struct Record {
     /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<crate::env::Os>,
+    /// Secret variables the user lets into the sandbox on purpose (by hand, here; or
+    /// `run --pass-env NAME` for one run). `check` and every run name them.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub pass_env: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -210,10 +213,17 @@ impl Settings {
     }
 
     /// Pretty JSON with a trailing newline: the exact bytes written to disk.
+    ///
+    /// Laid out as `serde_json`'s pretty printer does, except that an object inside an
+    /// array whose values are all plain (a `credentials.envVars` entry, a literal path
+    /// object) takes one line: a policy carries a hundred `{"mode": "deny", "name": ...}`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(self).expect("settings serialize");
-        out.push(b'\n');
-        out
+        let compact = serde_json::to_string(self).expect("settings serialize");
+        let tree = Json::parse(compact.as_bytes(), &mut 0);
+        let mut out = String::new();
+        tree.write(0, &mut out);
+        out.push('\n');
+        out.into_bytes()
     }
 
     /// Parses a settings file's text; errors name the file, line and key path.
@@ -258,6 +268,117 @@ impl Settings {
         match crate::files::read_text(path)? {
             None => Ok(None),
             Some(text) => Settings::parse(&text, path).map(Some),
+        }
+    }
+}
+
+/// serde_json's compact output as a tree that keeps the order of keys and the exact text
+/// of every scalar (numbers included), to be laid out again by [`Json::write`].
+enum Json {
+    Scalar(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    /// Parses compact JSON that serde_json wrote (valid, no whitespace).
+    fn parse(b: &[u8], at: &mut usize) -> Json {
+        match b[*at] {
+            b'[' => {
+                *at += 1;
+                let mut items = Vec::new();
+                while b[*at] != b']' {
+                    items.push(Json::parse(b, at));
+                    if b[*at] == b',' {
+                        *at += 1;
+                    }
+                }
+                *at += 1;
+                Json::Array(items)
+            }
+            b'{' => {
+                *at += 1;
+                let mut members = Vec::new();
+                while b[*at] != b'}' {
+                    let Json::Scalar(key) = Json::parse(b, at) else {
+                        unreachable!("object keys are strings")
+                    };
+                    *at += 1; // ':'
+                    members.push((key, Json::parse(b, at)));
+                    if b[*at] == b',' {
+                        *at += 1;
+                    }
+                }
+                *at += 1;
+                Json::Object(members)
+            }
+            b'"' => {
+                let start = *at;
+                *at += 1;
+                while b[*at] != b'"' {
+                    *at += if b[*at] == b'\\' { 2 } else { 1 };
+                }
+                *at += 1;
+                Json::Scalar(String::from_utf8_lossy(&b[start..*at]).into_owned())
+            }
+            _ => {
+                let start = *at;
+                while *at < b.len() && !matches!(b[*at], b',' | b']' | b'}') {
+                    *at += 1;
+                }
+                Json::Scalar(String::from_utf8_lossy(&b[start..*at]).into_owned())
+            }
+        }
+    }
+
+    fn plain(&self) -> bool {
+        matches!(self, Json::Scalar(_))
+    }
+
+    /// serde_json's pretty layout (two spaces, `"key": value`), except that an object
+    /// inside an array whose values are all plain takes one line.
+    fn write(&self, depth: usize, out: &mut String) {
+        let pad = |d: usize, out: &mut String| out.extend(std::iter::repeat_n("  ", d));
+        match self {
+            Json::Scalar(s) => out.push_str(s),
+            Json::Array(items) if items.is_empty() => out.push_str("[]"),
+            Json::Object(members) if members.is_empty() => out.push_str("{}"),
+            Json::Array(items) => {
+                out.push_str("[\n");
+                for (i, item) in items.iter().enumerate() {
+                    pad(depth + 1, out);
+                    match item {
+                        Json::Object(m) if m.iter().all(|(_, v)| v.plain()) => {
+                            out.push('{');
+                            for (j, (k, v)) in m.iter().enumerate() {
+                                if j > 0 {
+                                    out.push_str(", ");
+                                }
+                                out.push_str(k);
+                                out.push_str(": ");
+                                v.write(0, out);
+                            }
+                            out.push('}');
+                        }
+                        other => other.write(depth + 1, out),
+                    }
+                    out.push_str(if i + 1 < items.len() { ",\n" } else { "\n" });
+                }
+                pad(depth, out);
+                out.push(']');
+            }
+            Json::Object(members) => {
+                out.push_str("{\n");
+                for (i, (k, v)) in members.iter().enumerate() {
+                    pad(depth + 1, out);
+                    out.push_str(k);
+                    out.push_str(": ");
+                    v.write(depth + 1, out);
+                    out.push_str(if i + 1 < members.len() { ",\n" } else { "\n" });
+                }
+                pad(depth, out);
+                out.push('}');
+            }
         }
     }
 }
@@ -359,6 +480,49 @@ mod tests {
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["network"]["httpProxyPort"].as_u64(), Some(8080));
         assert_eq!(v["mandatoryDenySearchDepth"].as_f64(), Some(3.0));
+    }
+
+    #[test]
+    fn layout_is_serde_jsons_with_flat_objects_in_arrays_on_one_line() {
+        let text = r#"{"network":{"allowedDomains":["a.example.com"],"deniedDomains":[]},"filesystem":{"denyRead":[],"allowWrite":[{"path":"/x[1]","literal":true},"."],"denyWrite":[]},"credentials":{"envVars":[{"name":"A\"\\B","mode":"deny"},{"name":"K","mode":"mask","injectHosts":["h"]}]},"z":{}}"#;
+        let s = Settings::parse(text, Path::new("t.json")).unwrap();
+        let out = String::from_utf8(s.to_bytes()).unwrap();
+        assert_eq!(
+            out,
+            r#"{
+  "network": {
+    "allowedDomains": [
+      "a.example.com"
+    ],
+    "deniedDomains": []
+  },
+  "filesystem": {
+    "denyRead": [],
+    "allowWrite": [
+      {"literal": true, "path": "/x[1]"},
+      "."
+    ],
+    "denyWrite": []
+  },
+  "credentials": {
+    "envVars": [
+      {"mode": "deny", "name": "A\"\\B"},
+      {
+        "injectHosts": [
+          "h"
+        ],
+        "mode": "mask",
+        "name": "K"
+      }
+    ]
+  },
+  "z": {}
+}
+"#
+        );
+        // And it reads back as the same settings.
+        let again = Settings::parse(&out, Path::new("t.json")).unwrap();
+        assert_eq!(again, s);
     }
 
     #[test]

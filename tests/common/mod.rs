@@ -88,6 +88,30 @@ impl Sandbox {
         std::fs::write(p, text).unwrap();
     }
 
+    /// What `srt-gen init` puts in `filesystem.denyRead` for this sandbox's home (the base
+    /// fragment's credential denies, the floor every policy must keep, and the project's
+    /// `.env` files): for tests that write a policy by hand.
+    pub fn floor_deny_read(&self) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_srt-gen"))
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["init", "--no-justfile", "--no-agent"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", show(&out));
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(".srt.json")).unwrap()).unwrap();
+        v["filesystem"]["denyRead"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Output with the temp paths replaced by `[PROJECT]` and `[HOME]`.
     pub fn clean(&self, text: &[u8]) -> String {
         let text = String::from_utf8_lossy(text).into_owned();

@@ -159,6 +159,7 @@ mod tests {
             env: &e,
             project: dir.path().to_path_buf(),
             protected: vec![],
+            floor: Vec::new(),
         };
         let f = check_text(text, Path::new("t.json"), &ctx).unwrap();
         let lines: Vec<(&str, Option<usize>)> =

@@ -6,8 +6,10 @@
 //! carry the sandbox out), [`locate`] (the line of each finding) and [`gate`] (what stops
 //! srt-gen from writing a config).
 
+pub mod floor;
 pub mod gate;
 pub mod hosts;
+pub mod keys;
 pub mod locate;
 pub mod paths;
 pub mod schema;
@@ -54,6 +56,10 @@ pub struct Finding {
     pub line: Option<usize>,
     pub message: String,
     pub fix: String,
+    /// `run` refuses the file even with `--force`: the key makes srt run or load what a
+    /// sandboxed run could have written (see [`keys`]).
+    #[serde(rename = "noForce", skip_serializing_if = "std::ops::Not::not")]
+    pub no_force: bool,
 }
 
 impl Finding {
@@ -69,6 +75,7 @@ impl Finding {
             line: None,
             message,
             fix,
+            no_force: false,
         }
     }
 }
@@ -81,8 +88,10 @@ pub struct LintContext<'a> {
     pub env: &'a Env,
     pub project: PathBuf,
     /// The settings file itself, and the files whose change widens the sandbox next time
-    /// (the justfile recipes, project fragments).
+    /// (the justfile recipes, project fragments, the agent's project settings).
     pub protected: Vec<PathBuf>,
+    /// The base fragment's read denies for this machine (empty: the floor is not checked).
+    pub floor: Vec<floor::FloorEntry>,
 }
 
 impl<'a> LintContext<'a> {
@@ -95,7 +104,10 @@ impl<'a> LintContext<'a> {
                 project.settings.clone(),
                 project.justfile.clone(),
                 project.root.join(".srt-gen").join("fragments"),
+                project.root.join(".claude").join("settings.json"),
+                project.root.join(".claude").join("settings.local.json"),
             ],
+            floor: floor::floor_entries(env, &[env.os]),
         }
     }
 }
@@ -139,6 +151,24 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
     hosts::check_hosts(top, &mut out);
     paths::check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
+    keys::check_keys(top, ctx, &mut out);
+    floor::check_floor(top, ctx, &mut out);
+    if let Some(pass) = record
+        .as_ref()
+        .map(|r| &r.pass_env)
+        .filter(|p| !p.is_empty())
+    {
+        let names: Vec<&str> = pass.iter().map(String::as_str).collect();
+        out.push(Finding::new(
+            Severity::Warning,
+            format!("{RECORD_KEY}.passEnv"),
+            format!(
+                "these variables reach the sandbox even where they hold a secret: {}",
+                names.join(", ")
+            ),
+            "keep only what a command inside really needs; a repository you did not write should list none".into(),
+        ));
+    }
     out
 }
 
@@ -176,14 +206,6 @@ fn check_platform(top: &Map<String, Value>, ctx: &LintContext<'_>, out: &mut Vec
             "network.allowUnixSockets",
             "srt ignores allowUnixSockets on Linux (seccomp cannot filter by path): these sockets stay blocked".into(),
             "on Linux only allowAllUnixSockets: true lifts the block, for every socket; leave this for macOS or remove it".into(),
-        ));
-    }
-    if net.and_then(|n| n.get("allowAllUnixSockets")) == Some(&Value::Bool(true)) {
-        out.push(Finding::new(
-            Severity::Warning,
-            "network.allowAllUnixSockets",
-            "every Unix socket is reachable from inside: a Docker or ssh-agent socket hands out the machine or the keys".into(),
-            "remove it unless the tool needs a local socket, and then prefer running that tool outside".into(),
         ));
     }
     if top.get("filesystem").and_then(|f| f.get("disabled")) == Some(&Value::Bool(true)) {
@@ -303,6 +325,7 @@ pub(crate) mod testing {
             env: &e,
             project: project.clone(),
             protected: vec![project.join(".srt.json")],
+            floor: Vec::new(),
         };
         lint(v, &ctx)
     }

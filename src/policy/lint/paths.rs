@@ -258,7 +258,14 @@ pub(super) fn check_paths(
         // srt-gen lists every known credential store, present or not, on purpose (see
         // docs/threat-model.md); the warning is for entries a person wrote and may
         // believe enforced.
-        if (!literal && has_glob(&spelled)) || gen_read.is_some_and(|g| g.contains(&spelled)) {
+        let in_floor = ctx
+            .floor
+            .iter()
+            .any(|f| f.path == spelled || f.default.as_deref() == Some(spelled.as_str()));
+        if (!literal && has_glob(&spelled))
+            || in_floor
+            || gen_read.is_some_and(|g| g.contains(&spelled))
+        {
             continue;
         }
         let target = ctx.env.absolute(&spelled, &ctx.project);

@@ -494,6 +494,8 @@ mod tests {
                 (Severity::Error, "network.allowedDomains"),
                 // `.` is writable and nothing protects ./.srt.json in it.
                 (Severity::Error, "filesystem.allowWrite[0]"),
+                // A type srt takes (3.0 is 3), and a key srt-gen refuses (lint::keys).
+                (Severity::Error, "network.httpProxyPort"),
             ]
         );
         assert_eq!(f[5].fix, "wrap it in a list: [\"a.example.com\"]");
