@@ -158,6 +158,13 @@ pub struct RunArgs {
     /// run nothing.
     #[arg(long, conflicts_with = "dry_run")]
     pub print_policy: bool,
+    /// Exit 1 when the review at the end finds a change that runs code outside the
+    /// sandbox later (a successful command's exit status is otherwise kept).
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the end-of-run review as JSON on stdout (the command's stdout goes to stderr).
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub launch: LaunchArgs,
 }
@@ -167,7 +174,7 @@ pub struct DoctorArgs {
     /// Print the checks as JSON on stdout.
     #[arg(long)]
     pub json: bool,
-    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH; never from inside the project).
     #[arg(long, value_name = "PATH")]
     pub srt: Option<PathBuf>,
 }
@@ -249,9 +256,18 @@ pub struct LaunchArgs {
     /// The agent's prompt, for the autonomous agent (when no command is given).
     #[arg(short = 'p', long = "prompt", value_name = "PROMPT")]
     pub prompt: Option<String>,
-    /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
+    /// The srt executable (default: $SRT_GEN_SRT, then PATH; never from inside the project).
     #[arg(long, value_name = "PATH")]
     pub srt: Option<PathBuf>,
+    /// Let this secret variable into the sandbox for this run (repeatable). By default
+    /// every variable the secret catalog names or matches is withheld.
+    #[arg(long = "pass-env", value_name = "NAME")]
+    pub pass_env: Vec<String>,
+    /// Keep HTTP_PROXY/HTTPS_PROXY/NO_PROXY in srt's own environment, where srt takes them
+    /// as the upstream proxy for everything the sandbox reaches (otherwise they are taken
+    /// out of srt's environment; the sandbox always gets srt's own proxy).
+    #[arg(long)]
+    pub parent_proxy: bool,
     /// The command and its arguments (default: the agent, autonomous and stateless).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -278,9 +294,13 @@ impl Command {
                 force,
                 dry_run,
                 print_policy,
+                strict,
+                json,
                 launch,
             }) => commands::Command::Run(RunOptions {
                 print_policy,
+                strict,
+                json,
                 ..launch.into_options(debug, force, dry_run)?
             }),
             Command::Doctor(DoctorArgs { json, srt }) => {
@@ -384,13 +404,26 @@ impl LaunchArgs {
         let LaunchArgs {
             prompt,
             srt,
+            pass_env,
+            parent_proxy,
             command,
         } = self;
+        for name in &pass_env {
+            if !crate::catalog::secrets::srt_can_name(name) {
+                return Err(Error::Usage(format!(
+                    "--pass-env `{name}` is not a variable name (letters, digits and `_`)"
+                )));
+            }
+        }
         Ok(RunOptions {
             debug,
             force,
             dry_run,
             print_policy: false,
+            strict: false,
+            json: false,
+            pass_env,
+            parent_proxy,
             prompt,
             srt,
             command: utf8_args(command)?,

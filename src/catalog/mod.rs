@@ -174,6 +174,11 @@ fn toml_files(dir: &Path, follow: bool) -> Result<Vec<PathBuf>, Error> {
             message: "is a symbolic link; srt-gen reads a project's fragments only from the project itself".into(),
         });
     }
+    // An empty file there is the mount point srt puts over an absent protected folder
+    // while a sandbox runs: no fragments.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Ok(Vec::new());
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

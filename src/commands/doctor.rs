@@ -107,12 +107,14 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
         ),
     });
 
-    let srt = srt::find_srt(
-        opts.srt.as_deref(),
-        env,
-        cwd,
-        project.as_ref().map(|p| p.root.as_path()),
-    );
+    // As run finds it: never from the project (a sandboxed run writes there).
+    let untrusted = project
+        .as_ref()
+        .map(|p| srt::Untrusted::new(&p.root, &[]))
+        .unwrap_or_default();
+    let clean = srt::with_path(env, &srt::clean_path(env, &untrusted));
+    let srt = srt::find_srt(opts.srt.as_deref(), &clean, cwd)
+        .and_then(|s| srt::trusted("srt", &s.path, s.how, &untrusted).map(|()| s));
     out.push(match &srt {
         Ok(s) => match first_line(&s.path, &["--version"]) {
             Ok(v) => check(
@@ -226,6 +228,8 @@ fn run_policy(
             env,
             state: crate::sandbox::state::StateDirs::for_env(env),
             agent: true,
+            command: &[],
+            pass_env: Default::default(),
         },
         false,
     )

@@ -12,12 +12,12 @@ use crate::sandbox::launch::{Launch, Outcome};
 use crate::sandbox::plan::{Inside, RunPolicy};
 use crate::sandbox::preflight::Preflight;
 use crate::sandbox::srt::{missing_message, Missing, SrtPath};
-use crate::sandbox::{plan_run, prepare, Prepared, RunOptions};
+use crate::sandbox::{plan_run, prepare, review, Prepared, RunOptions};
 
 /// `srt-gen run`.
 pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     if opts.print_policy {
-        let planned = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+        let planned = plan_run(cwd, env, opts)?;
         std::io::stdout()
             .write_all(&planned.policy.to_bytes())
             .map_err(|e| Error::io("cannot write to stdout", e))?;
@@ -29,9 +29,11 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
         srt,
         missing,
         pre,
-        launch,
+        mut launch,
         ..
     } = prepare(cwd, env, opts)?;
+    // `--json`: stdout carries the report, so the command's own stdout goes to stderr.
+    launch.stdout_to_stderr = opts.json;
 
     if opts.dry_run {
         print!(
@@ -53,7 +55,46 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     for note in skipped.chain(&pre.warnings) {
         eprintln!("srt-gen run: note: {note}");
     }
-    match launch.spawn()? {
+    let mark = review::Mark::now(&crate::sandbox::state::StateDirs::for_env(env).runs)
+        .map_err(|e| Error::io("cannot stamp the start of the run", e))?;
+    let outcome = launch.spawn()?;
+    if let Outcome::Exited(_) | Outcome::Signalled(_) = outcome {
+        // What the command changed that runs code outside the sandbox later (issue 18.6).
+        let placeholders: Vec<std::path::PathBuf> = pre
+            .placeholders
+            .protected
+            .iter()
+            .filter(|p| crate::sandbox::placeholders::is_placeholder(p))
+            .cloned()
+            .collect();
+        let skip: Vec<String> = crate::catalog::Catalog::builtin_ref()
+            .skip_dirs()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let findings = review::review(&project.root, mark, &skip, &placeholders);
+        let code = match outcome {
+            Outcome::Exited(c) => c,
+            Outcome::Signalled(sig) => 128u8.saturating_add(sig as u8),
+            Outcome::SrtFailed(c) => c,
+        };
+        eprint!(
+            "{}",
+            crate::files::shown_text(&review::render(&findings, "run"))
+        );
+        if opts.json {
+            super::print_json(&serde_json::json!({
+                "version": 1,
+                "exitCode": code,
+                "review": findings,
+            }));
+        }
+        if opts.strict && !findings.is_empty() && code == 0 {
+            eprintln!("srt-gen run: --strict: exit 1 for the review's findings");
+            return Ok(1);
+        }
+    }
+    match outcome {
         Outcome::Exited(code) => {
             if code != 0 {
                 eprintln!(

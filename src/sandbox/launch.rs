@@ -66,6 +66,8 @@ pub struct Launch {
     pub debug: bool,
     /// Made before srt starts and removed after (see [`super::placeholders`]).
     pub placeholders: super::placeholders::Plan,
+    /// srt-gen's per-run folders (`sandbox::state`): srt's private TMPDIR goes there.
+    pub runs: PathBuf,
 }
 
 impl Launch {
@@ -117,6 +119,7 @@ impl Launch {
             stdout_to_stderr: false,
             debug,
             placeholders: pre.placeholders.clone(),
+            runs: std::env::temp_dir().join("srt-gen-runs"),
         }
     }
 

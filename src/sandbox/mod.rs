@@ -22,6 +22,7 @@ pub mod observe;
 pub mod placeholders;
 pub mod plan;
 pub mod preflight;
+pub mod review;
 pub mod srt;
 pub mod state;
 mod supervise;
@@ -46,6 +47,15 @@ pub struct RunOptions {
     pub dry_run: bool,
     /// Print the run policy and run nothing.
     pub print_policy: bool,
+    /// `--pass-env NAME`: secret variables let into the sandbox for this run.
+    pub pass_env: Vec<String>,
+    /// `--parent-proxy`: srt keeps this environment's HTTP(S)_PROXY/NO_PROXY as its
+    /// upstream proxy (otherwise they are taken out of srt's environment).
+    pub parent_proxy: bool,
+    /// `run --strict`: a finding of the end-of-run review makes the exit status 1.
+    pub strict: bool,
+    /// `run --json`: the review as JSON on stdout.
+    pub json: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
     pub command: Vec<String>,
@@ -75,7 +85,9 @@ pub struct Planned {
 }
 
 /// See [`Planned`]. `agent`: the run starts the agent (no command was given).
-pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
+pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Error> {
+    let force = opts.force;
+    let agent = opts.command.is_empty();
     let project = Project::find(cwd).ok_or_else(|| {
         Error::Usage(format!(
             "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
@@ -83,6 +95,9 @@ pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Plann
         ))
     })?;
     let settings = crate::policy::load::load_policy(&project, env, force)?;
+    // What a killed run left (placeholders in srt-gen's record) goes first: nothing below
+    // may trip over it, and this run makes its own.
+    placeholders::clean_leftovers(&placeholders::plan(&project.root, &settings, env));
     let catalog = Catalog::load(&project.root, env)?;
     let policy = plan::build(
         &plan::Context {
@@ -92,6 +107,8 @@ pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Plann
             env,
             state: state::StateDirs::for_env(env),
             agent,
+            command: &opts.command,
+            pass_env: opts.pass_env.iter().cloned().collect(),
         },
         force,
     )?;
@@ -115,13 +132,42 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         project,
         settings,
         catalog,
-        policy,
-    } = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+        mut policy,
+    } = plan_run(cwd, env, opts)?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
-    let missing = missing_tools(&srt.path, env);
+    // Nothing srt-gen runs on the host comes from where the sandbox writes (issue 18.1):
+    // srt, node and srt's tools are looked up on a PATH without those folders.
+    let roots: Vec<PathBuf> = policy
+        .settings
+        .strings(crate::catalog::List::AllowWrite)
+        .into_iter()
+        .filter(|e| !e.contains(['*', '?', '[']))
+        .map(|e| env.absolute(e, &project.root))
+        .collect();
+    let untrusted = srt::Untrusted::new(&project.root, &roots);
+    let srt_env = srt::srt_env(env, &untrusted, opts.parent_proxy);
+    let clean = srt::with_path(env, &srt_env.path);
+    let srt = find_srt(opts.srt.as_deref(), &clean, cwd)?;
+    srt::trusted("srt", &srt.path, srt.how, &untrusted)?;
+    if srt::needs_node(&srt.path) {
+        if let Some(node) = srt::which("node", &clean) {
+            srt::trusted("node", &node, "PATH", &untrusted)?;
+        }
+    }
+    let missing = missing_tools(&srt.path, &clean);
+    policy.env_set.insert("PATH".into(), srt_env.path.clone());
+    if let Some(original) = env.var("PATH").filter(|o| *o != srt_env.path) {
+        policy.inside.push(plan::Inside::Set {
+            var: "PATH".into(),
+            value: original.to_string(),
+        });
+    }
+    policy.env_remove.extend(srt_env.remove);
+    for n in srt_env.notes {
+        policy.note("srt", n);
+    }
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
     }
@@ -134,9 +180,10 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     } else {
         opts.command.clone()
     };
-    let launch = Launch::new(
+    let mut launch = Launch::new(
         &project, &srt.path, &pre, &policy, &workdir, opts.debug, command,
     );
+    launch.runs = state::StateDirs::for_env(env).runs;
     Ok(Prepared {
         project,
         settings,

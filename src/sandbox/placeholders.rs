@@ -19,15 +19,19 @@
 //! or folder, as srt's own cleanup decides), so nothing is left behind. A policy that lets
 //! the sandbox write the record gets none of this (the sandbox could list the user's own
 //! empty files for removal), and srt keeps making its own placeholders.
-
-// flock(2) is a libc call that std does not wrap; each unsafe block is that call on a file
-// descriptor this module owns.
-#![allow(unsafe_code)]
+//!
+//! A placeholder never takes a form that breaks the user's own tools meanwhile (issue 18.7):
+//! a folder where a folder belongs (`.vscode`, `.idea`, `.claude/commands`,
+//! `.srt-gen/fragments`, `.git/hooks`), `{"mcpServers":{}}` for `.mcp.json` and `{}` for
+//! any other JSON file (srt binds a present path read-only and never removes it, srt-deep.md
+//! §8), an empty file elsewhere. One left behind by a killed run is removed by the next run
+//! that finds no other run alive, at its start ([`clean_leftovers`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek as _, Write as _};
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
 use std::time::{Duration, Instant};
 
 use crate::catalog::List;
@@ -147,7 +151,7 @@ pub fn plan(root: &Path, settings: &Settings, env: &Env) -> Plan {
 /// The placeholders a run made, and its shared lock on the record while its sandbox lives.
 #[derive(Debug, Default)]
 pub struct Held {
-    record: Option<File>,
+    record: Option<Flock<File>>,
     /// What this run made, parents before children.
     pub made: Vec<PathBuf>,
     /// Why some placeholder could not be made (srt then makes its own).
@@ -170,7 +174,7 @@ pub fn hold(plan: &Plan) -> Held {
         ));
         return held;
     }
-    let mut record = match open_locked(&plan.record, libc::LOCK_SH) {
+    let mut record = match open_locked(&plan.record, FlockArg::LockSharedNonblock) {
         Ok(f) => f,
         Err(why) => {
             held.warnings.push(format!(
@@ -180,8 +184,19 @@ pub fn hold(plan: &Plan) -> Held {
             return held;
         }
     };
-    for path in &plan.paths {
-        let folder = plan.paths.iter().any(|o| o != path && o.starts_with(path));
+    // Every protected path absent now (not only those absent when the run was planned: a
+    // killed run's leftovers may have been cleaned since).
+    let absent: Vec<&PathBuf> = plan
+        .protected
+        .iter()
+        .chain(&plan.paths)
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .collect();
+    let mut absent = absent;
+    absent.sort();
+    absent.dedup();
+    for path in absent.iter().copied() {
+        let folder = is_folder(path) || absent.iter().any(|o| *o != path && o.starts_with(path));
         match make(path, folder) {
             Ok(made) => {
                 for p in made {
@@ -217,33 +232,86 @@ impl Held {
         };
         // Converting a shared lock drops it first: another run may take it in between,
         // and then this one simply fails to get it and leaves the cleanup to that run.
-        if flock(&record, libc::LOCK_EX | libc::LOCK_NB).is_err() {
+        if record.relock(FlockArg::LockExclusiveNonblock).is_err() {
             return Vec::new();
         }
-        let mut text = String::new();
-        if record.rewind().is_err() || record.read_to_string(&mut text).is_err() {
-            return Vec::new();
-        }
-        let mut listed: Vec<PathBuf> = text
-            .lines()
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .collect();
-        listed.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
-        listed.dedup();
-        let mut removed = Vec::new();
-        for p in listed {
-            if remove_if_empty(&p) {
-                removed.push(p);
-            }
-        }
-        let _ = record.set_len(0);
-        removed
+        remove_recorded(&mut record)
     }
 }
 
-/// Opens (creating) the record and takes `op` on it, retrying for [`LOCK_WAIT`].
-fn open_locked(path: &Path, op: libc::c_int) -> Result<File, String> {
+/// Removes every recorded placeholder that still looks as srt-gen made it, deepest first,
+/// and empties the record. The caller holds the record's exclusive lock.
+fn remove_recorded(record: &mut File) -> Vec<PathBuf> {
+    let mut text = String::new();
+    if record.rewind().is_err() || record.read_to_string(&mut text).is_err() {
+        return Vec::new();
+    }
+    let mut listed: Vec<PathBuf> = text
+        .lines()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .collect();
+    listed.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    listed.dedup();
+    let mut removed = Vec::new();
+    for p in listed {
+        if remove_if_empty(&p) {
+            removed.push(p);
+        }
+    }
+    let _ = record.set_len(0);
+    removed
+}
+
+/// At the start of a run: when no other run of this user is alive (the record's lock is
+/// free), the placeholders a killed run left are removed, so that none of them (an empty
+/// `.mcp.json` from an older srt-gen, a file where a folder belongs) stands in the user's
+/// way. Returns what was removed. A policy that lets the sandbox write the record is not
+/// trusted with this (see the module doc).
+pub fn clean_leftovers(plan: &Plan) -> Vec<PathBuf> {
+    if plan.record_writable || std::fs::symlink_metadata(&plan.record).is_err() {
+        return Vec::new();
+    }
+    let Ok(mut record) = open_locked(&plan.record, FlockArg::LockExclusiveNonblock) else {
+        return Vec::new();
+    };
+    remove_recorded(&mut record)
+}
+
+/// Names that are folders wherever they are protected (srt's own list and srt-gen's).
+const FOLDER_NAMES: [&str; 8] = [
+    ".vscode",
+    ".idea",
+    "commands",
+    "agents",
+    "hooks",
+    "fragments",
+    "skills",
+    "modules",
+];
+
+fn is_folder(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FOLDER_NAMES.contains(&n))
+}
+
+/// What a file placeholder holds: valid JSON where the name says JSON (Claude Code reads
+/// `.mcp.json`, `settings.json`; an empty file there is an error to it), nothing elsewhere.
+pub fn placeholder_content(p: &Path) -> &'static [u8] {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if name == ".mcp.json" {
+        b"{\"mcpServers\":{}}\n"
+    } else if name.ends_with(".json") {
+        b"{}\n"
+    } else {
+        b""
+    }
+}
+
+/// Opens (creating) the record and takes `op` (a non-blocking lock) on it, retrying for
+/// [`LOCK_WAIT`] when it is a shared lock.
+fn open_locked(path: &Path, op: FlockArg) -> Result<Flock<File>, String> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -255,24 +323,18 @@ fn open_locked(path: &Path, op: libc::c_int) -> Result<File, String> {
         .open(path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let start = Instant::now();
+    let mut file = file;
     loop {
-        match flock(&file, op | libc::LOCK_NB) {
-            Ok(()) => return Ok(file),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && start.elapsed() < LOCK_WAIT => {
+        match Flock::lock(file, op) {
+            Ok(locked) => return Ok(locked),
+            Err((f, nix::errno::Errno::EWOULDBLOCK))
+                if op == FlockArg::LockSharedNonblock && start.elapsed() < LOCK_WAIT =>
+            {
+                file = f;
                 std::thread::sleep(Duration::from_millis(20));
             }
-            Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+            Err((_, e)) => return Err(format!("cannot lock {}: {e}", path.display())),
         }
-    }
-}
-
-fn flock(file: &File, op: libc::c_int) -> std::io::Result<()> {
-    // SAFETY: flock on a descriptor owned by `file`, which outlives the call.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), op) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
     }
 }
 
@@ -318,7 +380,7 @@ fn make(path: &Path, folder: bool) -> Result<Vec<PathBuf>, String> {
                 .write(true)
                 .create_new(true)
                 .open(p)
-                .map(drop)
+                .and_then(|mut f| f.write_all(placeholder_content(p)))
         };
         match result {
             Ok(()) => made.push(p.clone()),
@@ -337,10 +399,16 @@ fn make(path: &Path, folder: bool) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Whether `p` looks like a placeholder: an empty regular file or an empty folder (not a
-/// symlink). srt's own cleanup uses the same test.
+/// symlink), srt's own cleanup's test, or a file holding exactly what srt-gen writes into
+/// one ([`placeholder_content`]).
 pub fn is_placeholder(p: &Path) -> bool {
     std::fs::symlink_metadata(p).is_ok_and(|m| {
-        (m.is_file() && m.len() == 0)
+        let content = placeholder_content(p);
+        (m.is_file()
+            && (m.len() == 0
+                || (m.len() == content.len() as u64
+                    && crate::files::read_bounded(p, content.len() as u64)
+                        .is_ok_and(|b| b == crate::files::Bounded::Bytes(content.to_vec())))))
             || (m.is_dir() && std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none()))
     })
 }
@@ -485,13 +553,27 @@ mod tests {
         let plan = plan(&root, &s, &env(&home));
         let held = hold(&plan);
         assert_eq!(held.warnings, Vec::<String>::new());
-        // `.claude` is a folder (placeholders lie beneath it), the rest empty files.
-        assert!(root.join(".claude").is_dir());
-        for p in [".claude/agents", ".claude/commands", ".mcp.json"] {
-            let m = std::fs::symlink_metadata(root.join(p)).unwrap();
-            assert!(m.is_file() && m.len() == 0, "{p}");
+        // Never a form that breaks the user's tools meanwhile: folders where folders
+        // belong, valid JSON for JSON files, empty files elsewhere.
+        for p in [
+            ".claude",
+            ".claude/agents",
+            ".claude/commands",
+            ".vscode",
+            ".idea",
+        ] {
+            assert!(root.join(p).is_dir(), "{p}");
         }
-        assert!(home.join(".claude/settings.json").is_file());
+        assert_eq!(
+            std::fs::read_to_string(root.join(".mcp.json")).unwrap(),
+            "{\"mcpServers\":{}}\n"
+        );
+        let rc = std::fs::symlink_metadata(root.join(".bashrc")).unwrap();
+        assert!(rc.is_file() && rc.len() == 0);
+        assert_eq!(
+            std::fs::read_to_string(home.join(".claude/settings.json")).unwrap(),
+            "{}\n"
+        );
         let removed = held.release();
         assert!(removed.contains(&root.join(".claude")), "{removed:?}");
         let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
@@ -521,9 +603,32 @@ mod tests {
         });
         assert_eq!(third.made, Vec::<PathBuf>::new());
         assert_eq!(first.release(), Vec::<PathBuf>::new());
-        assert!(agents.is_file(), "removed while another run holds it");
+        assert!(agents.is_dir(), "removed while another run holds it");
         assert_eq!(third.release(), vec![agents.clone()]);
         assert!(!agents.exists());
+    }
+
+    #[test]
+    fn a_killed_runs_leftovers_are_cleaned_at_the_next_start_when_no_run_is_alive() {
+        let (_t, home, root) = dirs();
+        let s = settings(&["."], &["./.srt-gen/fragments"]);
+        let e = env(&home);
+        let p = plan(&root, &s, &e);
+        let held = hold(&p);
+        assert!(
+            root.join(".srt-gen/fragments").is_dir(),
+            "a folder, not a file"
+        );
+        // While a run holds the record, the next start removes nothing.
+        assert_eq!(clean_leftovers(&p), Vec::<PathBuf>::new());
+        assert!(root.join(".mcp.json").exists());
+        // The run is killed: its lock goes with it, its placeholders stay.
+        drop(held);
+        let p2 = plan(&root, &s, &e);
+        let removed = clean_leftovers(&p2);
+        assert!(removed.contains(&root.join(".mcp.json")), "{removed:?}");
+        assert!(!root.join(".mcp.json").exists());
+        assert!(!root.join(".srt-gen").exists());
     }
 
     #[test]

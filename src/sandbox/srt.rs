@@ -1,11 +1,12 @@
-//! Finding srt (`--srt`, `$SRT_GEN_SRT`, PATH, the project's `node_modules/.bin`) and the
-//! tools it needs on this platform, with the package that has each.
+//! Finding srt (`--srt`, `$SRT_GEN_SRT`, PATH; never the project) and the tools it needs on
+//! this platform, with the package that has each; the clean PATH and environment srt gets
+//! (issue 18.1: nothing srt runs on the host may come from where the sandbox writes).
 
 use std::fmt::Write as _;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::env::Env;
+use crate::env::{resolve_symlinks, Env};
 use crate::error::Error;
 
 /// The variable that names srt's executable.
@@ -28,13 +29,10 @@ pub struct SrtPath {
     pub how: &'static str,
 }
 
-/// `--srt PATH`, then `$SRT_GEN_SRT`, then PATH, then the project's `node_modules/.bin`.
-pub fn find_srt(
-    explicit: Option<&Path>,
-    env: &Env,
-    cwd: &Path,
-    project_root: Option<&Path>,
-) -> Result<SrtPath, Error> {
+/// `--srt PATH`, then `$SRT_GEN_SRT`, then PATH. Never the project's `node_modules/.bin`
+/// (issue 18: a sandboxed run can write it, and srt runs on the host): call with the
+/// environment [`clean_env`] made, and check the result with [`trusted`].
+pub fn find_srt(explicit: Option<&Path>, env: &Env, cwd: &Path) -> Result<SrtPath, Error> {
     let given = explicit
         .map(|p| (p.to_path_buf(), "--srt"))
         .or_else(|| env.var(SRT_ENV).map(|v| (PathBuf::from(v), SRT_ENV)));
@@ -48,26 +46,136 @@ pub fn find_srt(
             Error::Environment(format!(
                 "{how} names {}, which is not an executable file; point it at srt's `bin/srt` \
                  (install srt with `{INSTALL_SRT}`)",
-                p.display()
+                crate::shown::shown_path(&p)
             ))
         });
     }
     if let Some(path) = which("srt", env) {
         return Ok(SrtPath { path, how: "PATH" });
     }
-    if let Some(root) = project_root {
-        let p = root.join("node_modules/.bin/srt");
-        if is_executable(&p) {
-            return Ok(SrtPath {
-                path: p,
-                how: "node_modules/.bin",
-            });
+    Err(Error::Environment(format!(
+        "srt (Anthropic's Sandbox Runtime) was not found on PATH (srt-gen never takes it from \
+         the project, where a sandboxed run could have written it); install it with \
+         `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"
+    )))
+}
+
+/// Places a program srt-gen runs on the host must not come from: the project and every
+/// write root of the run policy (resolved, links followed).
+#[derive(Debug, Clone, Default)]
+pub struct Untrusted {
+    pub places: Vec<PathBuf>,
+}
+
+impl Untrusted {
+    pub fn new(project_root: &Path, write_roots: &[PathBuf]) -> Untrusted {
+        let mut places = vec![resolve_symlinks(project_root)];
+        places.extend(write_roots.iter().map(|r| resolve_symlinks(r)));
+        places.retain(|p| p.parent().is_some());
+        places.sort();
+        places.dedup();
+        Untrusted { places }
+    }
+
+    /// The place `p` lies in, if any (links on the way resolved).
+    pub fn holding(&self, p: &Path) -> Option<&Path> {
+        let real = p.canonicalize().unwrap_or_else(|_| resolve_symlinks(p));
+        self.places
+            .iter()
+            .find(|d| real.starts_with(d) || p.starts_with(d))
+            .map(PathBuf::as_path)
+    }
+}
+
+/// Refuses a program srt-gen would run on the host (srt, node) that lies in the project
+/// or a write root, wherever it was named.
+pub fn trusted(what: &str, path: &Path, how: &str, untrusted: &Untrusted) -> Result<(), Error> {
+    match untrusted.holding(path) {
+        None => Ok(()),
+        Some(place) => Err(Error::Environment(format!(
+            "{what} ({}, from {how}) lies in {}, which a sandboxed run can write: srt-gen does \
+             not run it on the host; install it outside the project (`{INSTALL_SRT}`) and \
+             name that one",
+            crate::shown::shown_path(path),
+            crate::shown::shown_path(place)
+        ))),
+    }
+}
+
+/// The PATH srt gets: this environment's PATH without any folder that is relative, absent,
+/// or inside the project or a write root (srt finds node, bwrap, socat, rg, which and bash
+/// there, and runs them on the host).
+pub fn clean_path(env: &Env, untrusted: &Untrusted) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    for dir in std::env::split_paths(env.var("PATH").unwrap_or("")) {
+        if !dir.is_absolute() || !dir.is_dir() || untrusted.holding(&dir).is_some() {
+            continue;
+        }
+        let d = dir.display().to_string();
+        if !kept.contains(&d) {
+            kept.push(d);
         }
     }
-    Err(Error::Environment(format!(
-        "srt (Anthropic's Sandbox Runtime) was not found on PATH or in the project's \
-         node_modules/.bin; install it with `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"
-    )))
+    kept.join(":")
+}
+
+/// The variables srt takes as its upstream proxy (`parent-proxy.js`).
+pub const PROXY_VARS: [&str; 6] = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
+
+/// srt's own environment, apart from the run policy's: what to set, what to take out, and
+/// what to say. `PATH` is the clean one (the command inside gets the user's own back: see
+/// `launch`); the proxy variables are taken out unless the user chose a parent proxy.
+pub struct SrtEnv {
+    pub path: String,
+    pub remove: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+pub fn srt_env(env: &Env, untrusted: &Untrusted, parent_proxy: bool) -> SrtEnv {
+    let path = clean_path(env, untrusted);
+    let mut notes = Vec::new();
+    let original = env.var("PATH").unwrap_or("");
+    if original != path {
+        notes.push(
+            "srt runs with a PATH without the project's and the write roots' folders (it runs \
+             what it finds there on the host); the command inside gets your PATH back"
+                .to_string(),
+        );
+    }
+    let mut remove = Vec::new();
+    if !parent_proxy {
+        let present: Vec<&str> = PROXY_VARS
+            .into_iter()
+            .filter(|v| env.vars.contains_key(*v))
+            .collect();
+        if !present.is_empty() {
+            notes.push(format!(
+                "{} left out of srt's environment: srt would send everything the sandbox \
+                 reaches through that proxy (`--parent-proxy` keeps it)",
+                present.join(", ")
+            ));
+        }
+        remove.extend(present.into_iter().map(str::to_string));
+    }
+    SrtEnv {
+        path,
+        remove,
+        notes,
+    }
+}
+
+/// `env` with PATH replaced (for looking srt and its tools up on the clean PATH).
+pub fn with_path(env: &Env, path: &str) -> Env {
+    let mut e = env.clone();
+    e.vars.insert("PATH".into(), path.to_string());
+    e
 }
 
 /// The first executable `name` on `$PATH`.

@@ -194,6 +194,8 @@ mod tests {
             env: &now,
             state: StateDirs::for_env(&now),
             agent: false,
+            command: &[],
+            pass_env: Default::default(),
         };
         let p = build(&cx, true).unwrap();
         let writes = p.settings.strings(crate::catalog::List::AllowWrite);
@@ -243,6 +245,8 @@ mod tests {
             env: &now,
             state: StateDirs::for_env(&now),
             agent: false,
+            command: &[],
+            pass_env: Default::default(),
         };
         let p = build(&cx, true).unwrap();
         assert!(p

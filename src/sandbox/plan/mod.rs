@@ -48,6 +48,11 @@ pub struct Context<'a> {
     pub state: StateDirs,
     /// The command runs the agent (no command was given): the agent step applies.
     pub agent: bool,
+    /// The command after `--` (empty: the agent). `srt-gen run -- claude ...` (the recipes)
+    /// runs the agent too, as far as its key is concerned (see [`secrets`]).
+    pub command: &'a [String],
+    /// `run --pass-env NAME`: secret variables let through for this run.
+    pub pass_env: BTreeSet<String>,
 }
 
 /// The policy and environment one run gets.
@@ -206,7 +211,9 @@ pub fn build(cx: &Context<'_>, force: bool) -> Result<RunPolicy, Error> {
     for i in &p.inside {
         check_inside(i)?;
     }
-    for name in p.env_set.keys().chain(&p.env_remove) {
+    // Names srt-gen sets must be names; a name it only removes from srt's environment
+    // may be anything the environment holds (`npm_config_//host/:_authToken`).
+    for name in p.env_set.keys() {
         check_var(name)?;
     }
     if !force {
