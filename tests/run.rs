@@ -12,7 +12,9 @@ use std::time::Duration;
 use common::{interrupt, processes_with, Sandbox};
 
 /// Records its working directory, arguments, CLAUDE_CODE_TMPDIR and the policy it was given
-/// on descriptor 3, then does what srt does with a command: runs what follows `--`.
+/// on descriptor 3, then does what srt does with a command: runs what follows `--`, as its
+/// child (srt-gen starts srt as pid 1 of a PID namespace of its own, and a pid 1 ignores
+/// the signals it has no handler for, as a plain `exec` would make the command).
 const FAKE_SRT: &str = r#"#!/bin/sh
 cat /dev/fd/3 > "$HOME/srt-policy" 2>/dev/null
 printf '%s\n' "$PWD" > "$HOME/srt-cwd"
@@ -20,7 +22,7 @@ printf '%s\n' "$CLAUDE_CODE_TMPDIR" > "$HOME/srt-tmpdir"
 for a in "$@"; do printf '%s\n' "$a"; done > "$HOME/srt-args"
 while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do shift; done
 shift
-exec "$@"
+"$@"
 "#;
 
 /// What srt itself does with a settings file it refuses.
@@ -173,7 +175,14 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
         serde_json::from_str(&std::fs::read_to_string(s.home().join("srt-policy")).unwrap())
             .unwrap();
     let file: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
-    assert_eq!(policy["filesystem"], file["filesystem"]);
+    // As the file has it, plus the git step's protection of `.git/config.worktree`
+    // (issue 18.6; the file's floor is complete).
+    let mut want = file["filesystem"].clone();
+    want["denyWrite"]
+        .as_array_mut()
+        .unwrap()
+        .push("./.git/config.worktree".into());
+    assert_eq!(policy["filesystem"], want);
     assert_eq!(policy["network"], file["network"]);
     // The per-project temp folder exists and is the sandbox's.
     let tmp = root.join(".srt-gen/tmp");
@@ -263,10 +272,42 @@ fn missing_srt_says_how_to_install_it() {
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5));
     snap!("run_srt_missing", s.clean(&out.stderr));
-    // The project's own node_modules/.bin is the last place looked.
-    write_exe(&s.project.join("node_modules/.bin/srt"), FAKE_SRT);
+    // The project's own node_modules/.bin is never looked in (issue 18: a sandboxed run can
+    // write it, and srt runs on the host), nor is a PATH folder inside the project, and
+    // naming a copy there is refused.
+    let planted = format!("#!/bin/sh\ntouch \"$HOME/planted-ran\"\n{FAKE_SRT}");
+    write_exe(&s.project.join("node_modules/.bin/srt"), &planted);
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
+    assert_eq!(out.status.code(), Some(5), "{}", s.clean(&out.stderr));
+    let out = cmd(&s, &bin)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}:/usr/bin:/bin",
+                s.project.join("node_modules/.bin").display(),
+                bin.display()
+            ),
+        )
+        .args(["run", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", s.clean(&out.stderr));
+    assert!(
+        s.clean(&out.stderr)
+            .contains("which a sandboxed run can write"),
+        "{}",
+        s.clean(&out.stderr)
+    );
+    let out = cmd(&s, &bin)
+        .env("SRT_GEN_SRT", s.project.join("node_modules/.bin/srt"))
+        .args(["run", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", s.clean(&out.stderr));
+    assert!(
+        !s.home().join("planted-ran").exists(),
+        "the planted srt ran"
+    );
     // SRT_GEN_SRT names one that does not exist: an error, not a fallback.
     let out = cmd(&s, &bin)
         .env("SRT_GEN_SRT", "/nonexistent/srt")
@@ -334,9 +375,10 @@ fn a_bad_config_is_refused_before_srt_starts() {
 #[test]
 fn a_policy_with_lint_errors_runs_only_with_force() {
     let (s, bin) = project(FAKE_SRT, &TOOLS);
-    let weak = s
-        .read(".srt.json")
-        .replace(r#""~/.cargo/registry","#, r#""~/.cargo/registry", "~","#);
+    let weak = s.read(".srt.json").replace(
+        r#""~/.cargo/registry","#,
+        r#""~/.cargo/registry", "~/.bashrc","#,
+    );
     s.write(".srt.json", &weak);
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -149,7 +149,17 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let untrusted = srt::Untrusted::new(&project.root, &roots);
     let srt_env = srt::srt_env(env, &untrusted, opts.parent_proxy);
     let clean = srt::with_path(env, &srt_env.path);
-    let srt = find_srt(opts.srt.as_deref(), &clean, cwd)?;
+    let srt = match find_srt(opts.srt.as_deref(), &clean, cwd) {
+        Ok(s) => s,
+        // Where only an untrusted copy exists, say so instead of "not found".
+        Err(e) => match find_srt(opts.srt.as_deref(), env, cwd) {
+            Ok(s) => {
+                srt::trusted("srt", &s.path, s.how, &untrusted)?;
+                return Err(e);
+            }
+            Err(_) => return Err(e),
+        },
+    };
     srt::trusted("srt", &srt.path, srt.how, &untrusted)?;
     if srt::needs_node(&srt.path) {
         if let Some(node) = srt::which("node", &clean) {
