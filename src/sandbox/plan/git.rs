@@ -9,6 +9,7 @@
 //!   config, hooks and `commondir` of every existing submodule and worktree git dir;
 //! - srt's own scan for protected files reaches 5 folders deep (`mandatoryDenySearchDepth`,
 //!   default 3), so nested repositories' hooks and config are protected too.
+//!
 //! What cannot (`.git/commondir`: a placeholder there breaks the user's git; new nested
 //! repositories) is named by the review at the end of the run (`sandbox::review`).
 
