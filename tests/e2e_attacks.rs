@@ -635,6 +635,40 @@ fn placeholders_never_break_the_users_tools_meanwhile() {
     }
 }
 
+/// srt-deep.md §9: srt passes a high descriptor it inherited into the sandbox, writable: a
+/// file srt-gen's caller had open (fd 20 here) was written from inside.
+#[test]
+fn no_descriptor_of_srt_gens_caller_reaches_the_sandbox() {
+    let Some(srt) = common::srt("no_descriptor_of_srt_gens_caller_reaches_the_sandbox") else {
+        return;
+    };
+    let s = Sandbox::new();
+    init(&s, &srt);
+    let target = s.home().join("outside-target.txt");
+    std::fs::write(&target, "").unwrap();
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            r#"exec 20>>"$T"; exec "$SRT_GEN" run -- bash -c 'echo ATTACK-FROM-INSIDE >&20; echo rc=$?'"#,
+        ])
+        .current_dir(&s.project)
+        .env_clear()
+        .env("HOME", s.home())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SRT_GEN_SRT", &srt)
+        .env("T", &target)
+        .env("SRT_GEN", env!("CARGO_BIN_EXE_srt-gen"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "",
+        "{}",
+        show(&out)
+    );
+}
+
 /// 18.8: a file name with escape codes was printed raw (`ESC[8m` hid the "a file in the
 /// repository chose these" line of the summary).
 #[test]
