@@ -168,6 +168,23 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
             None => check("userns", Status::Skip, "needs bwrap"),
             Some(b) => userns_check(&b),
         });
+        out.push(match crate::sandbox::lifetime_check(env.var("PATH").unwrap_or("")) {
+            Ok(()) => check(
+                "lifetime",
+                Status::Ok,
+                "srt runs in a PID namespace of its own: nothing sandboxed outlives srt-gen, even killed",
+            ),
+            Err(why) => Check {
+                name: "lifetime",
+                status: Status::Warn,
+                detail: format!(
+                    "{why}: srt runs without a PID namespace of its own, so if srt-gen is killed (SIGKILL) the sandbox can outlive it"
+                ),
+                fix: Some(
+                    "install util-linux's unshare, and allow unprivileged user namespaces (`sysctl kernel.apparmor_restrict_unprivileged_userns=0` on Ubuntu 24.04)".into(),
+                ),
+            },
+        });
     }
 
     match &project {
@@ -203,6 +220,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                     )),
                     Ok(policy) => {
                         out.push(run_policy_check(&policy));
+                        out.push(secrets_check(&policy, env));
                         out.push(write_paths_check(p, &policy.settings, env));
                         out.push(tmp_check(p, &policy.settings, env));
                     }
@@ -264,6 +282,69 @@ fn run_policy_check(policy: &plan::RunPolicy) -> Check {
             "`{}` writes this machine's paths into the file",
             plan::REFRESH
         )),
+    }
+}
+
+/// What a run withholds from the sandbox, and where a secret the sandbox gets cannot be
+/// masked (issue 18.4): a plain-HTTP endpoint gets the real key in clear text; on macOS srt
+/// can only deny a credential file, never mask it.
+fn secrets_check(policy: &plan::RunPolicy, env: &Env) -> Check {
+    let cred = policy.settings.other.get("credentials");
+    let masks: Vec<&str> = ["envVars", "files"]
+        .iter()
+        .filter_map(|k| cred.and_then(|c| c.get(*k)).and_then(|l| l.as_array()))
+        .flatten()
+        .filter(|e| e.get("mode").and_then(|m| m.as_str()) == Some("mask"))
+        .filter_map(|e| {
+            e.get("name")
+                .or_else(|| e.get("path"))
+                .and_then(|n| n.as_str())
+        })
+        .collect();
+    let plaintext = cred
+        .and_then(|c| c.get("allowPlaintextInject"))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let withheld = policy
+        .env_remove
+        .iter()
+        .filter(|v| !v.ends_with("_PROXY") && !v.ends_with("_proxy"))
+        .count();
+    let mut cannot = Vec::new();
+    if plaintext && !masks.is_empty() {
+        cannot.push(format!(
+            "{} reach{} a plain-HTTP endpoint (credentials.allowPlaintextInject): the real value travels there in clear text",
+            masks.join(", "),
+            if masks.len() == 1 { "es" } else { "" }
+        ));
+    }
+    if env.os == Os::Macos && cred.and_then(|c| c.get("files")).is_some() {
+        cannot.push(
+            "macOS: srt cannot mask a credential file, only deny it (the tool that needs it fails)"
+                .into(),
+        );
+    }
+    let detail = format!(
+        "{withheld} secret variable{} of this environment withheld from the sandbox{}",
+        if withheld == 1 { "" } else { "s" },
+        if masks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; masked (the sandbox sees a stand-in): {}",
+                masks.join(", ")
+            )
+        }
+    );
+    if cannot.is_empty() {
+        check("secrets", Status::Ok, detail)
+    } else {
+        Check {
+            name: "secrets",
+            status: Status::Warn,
+            detail: format!("{detail}; masking cannot apply: {}", cannot.join("; ")),
+            fix: Some("use an HTTPS endpoint for the agent, or pass the secret on purpose only where it is needed".into()),
+        }
     }
 }
 

@@ -149,7 +149,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     prepared.launch.stdout_to_stderr = opts.json;
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.policy.describe() {
-        eprintln!("srt-gen learn: {line}");
+        eprintln!("srt-gen learn: {}", crate::files::shown_text(&line));
     }
     for line in prepared.pre.apply()? {
         eprintln!("srt-gen learn: {}", crate::files::shown_text(&line));

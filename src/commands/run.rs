@@ -38,22 +38,24 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     if opts.dry_run {
         print!(
             "{}",
-            dry_run_text(&project, &srt, &missing, &pre, &policy, &launch, env)
+            crate::files::shown_text(&dry_run_text(
+                &project, &srt, &missing, &pre, &policy, &launch, env
+            ))
         );
         return Ok(0);
     }
     crate::sandbox::plan::apply(&policy)?;
     for line in pre.apply()? {
-        eprintln!("srt-gen run: {line}");
+        eprintln!("srt-gen run: {}", crate::files::shown_text(&line));
     }
     for line in policy.describe() {
-        eprintln!("srt-gen run: {line}");
+        eprintln!("srt-gen run: {}", crate::files::shown_text(&line));
     }
     // Expected skips (an absent file such as ~/.claude.json, another platform's paths)
     // are listed by --dry-run and --debug, not on every run; real problems always are.
     let skipped = pre.skipped.iter().filter(|_| opts.debug);
     for note in skipped.chain(&pre.warnings) {
-        eprintln!("srt-gen run: note: {note}");
+        eprintln!("srt-gen run: note: {}", crate::files::shown_text(note));
     }
     let mark = review::Mark::now(&crate::sandbox::state::StateDirs::for_env(env).runs)
         .map_err(|e| Error::io("cannot stamp the start of the run", e))?;

@@ -150,10 +150,14 @@ impl Launch {
     fn report_placeholders(&self, held: &super::placeholders::Held) {
         let verb = if self.observe { "learn" } else { "run" };
         for w in &held.warnings {
-            eprintln!("srt-gen {verb}: note: {w}");
+            eprintln!("srt-gen {verb}: note: {}", crate::shown::shown_text(w));
         }
         if self.debug && !self.observe && !held.made.is_empty() {
-            let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
+            let made: Vec<String> = held
+                .made
+                .iter()
+                .map(|p| crate::shown::shown_path(p))
+                .collect();
             eprintln!(
                 "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}",
                 made.join(" ")

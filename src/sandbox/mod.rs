@@ -120,6 +120,12 @@ pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Err
     })
 }
 
+/// Whether srt can run in a PID namespace of its own here (`unshare` on `path` works), so
+/// that nothing sandboxed outlives srt-gen: `Err` says why not. For `doctor`.
+pub fn lifetime_check(path: &str) -> Result<(), String> {
+    supervise::namespace_prefix(path).map(|_| ())
+}
+
 /// Finds the project, srt and the tools, plans the preflight and builds srt's command
 /// line. Creates nothing.
 pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {

@@ -88,7 +88,7 @@ fn reap(child: i32) -> Option<u8> {
 
 /// The `unshare` prefix that puts srt in a PID namespace of its own, if it works here
 /// (probed once: `unshare ... true`). `path` is srt's (clean) PATH.
-fn namespace_prefix(path: &str) -> Result<Vec<String>, String> {
+pub(super) fn namespace_prefix(path: &str) -> Result<Vec<String>, String> {
     let unshare = std::env::split_paths(path)
         .map(|d| d.join("unshare"))
         .find(|p| p.is_file())
