@@ -372,6 +372,15 @@ mod tests {
     }
 
     #[test]
+    fn a_policy_that_lets_secrets_in_says_which() {
+        let mut v = base();
+        v[RECORD_KEY] = json!({"version": 1, "fragments": {}, "passEnv": ["GITHUB_TOKEN"]});
+        let f = run(&v);
+        assert_eq!(keys(&f), vec![(Severity::Warning, "srtGen.passEnv")]);
+        assert!(f[0].message.contains("GITHUB_TOKEN"), "{}", f[0].message);
+    }
+
+    #[test]
     fn platform_entries_and_absent_denies() {
         let mut v = with("network.allowUnixSockets", json!(["/var/run/docker.sock"]));
         v["filesystem"]["denyRead"] = json!(["/nonexistent-srt-gen-test/secret", "/"]);
