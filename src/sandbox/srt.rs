@@ -141,8 +141,9 @@ pub struct SrtEnv {
 pub fn srt_env(env: &Env, untrusted: &Untrusted, parent_proxy: bool) -> SrtEnv {
     let path = clean_path(env, untrusted);
     let mut notes = Vec::new();
-    let original = env.var("PATH").unwrap_or("");
-    if original != path {
+    // Said only when a folder was left out for lying where the sandbox writes (absent and
+    // relative folders go silently).
+    if clean_path(env, &Untrusted::default()) != path {
         notes.push(
             "srt runs with a PATH without the project's and the write roots' folders (it runs \
              what it finds there on the host); the command inside gets your PATH back"
