@@ -147,6 +147,9 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     let mut prepared = crate::sandbox::prepare(cwd, env, &run)?;
     prepared.launch.observe = true;
     prepared.launch.stdout_to_stderr = opts.json;
+    for note in &prepared.notes {
+        eprintln!("srt-gen learn: note: {note}");
+    }
     for line in prepared.pre.apply()? {
         eprintln!("srt-gen learn: {line}");
     }

@@ -16,12 +16,16 @@ use crate::sandbox::{prepare, Prepared, RunOptions};
 pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     let Prepared {
         project,
+        notes,
         srt,
         missing,
         pre,
         launch,
         ..
     } = prepare(cwd, env, opts)?;
+    for note in &notes {
+        eprintln!("srt-gen run: note: {note}");
+    }
 
     if opts.dry_run {
         print!(

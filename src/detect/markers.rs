@@ -25,6 +25,39 @@ pub struct Rules {
     /// Markers inside files: a key of a JSON/TOML manifest, or text in a lockfile.
     #[serde(default)]
     pub content: Vec<ContentRule>,
+    /// Detection only suggests this fragment, for this reason: the summary names the
+    /// files that showed it and says `srt-gen add <name>`; it is never applied by itself
+    /// (a Dockerfile does not mean the sandbox can build images).
+    #[serde(default)]
+    pub suggest: Option<String>,
+    /// Folders whose manifests are test fixtures, sample projects or test data, never the
+    /// project's own (base.toml): a name (`__fixtures__`) or a path ending (`tests/data`).
+    /// The walk does not enter them.
+    #[serde(default)]
+    pub fixture_dirs: Vec<FixtureDir>,
+    /// Go: where modules under a path prefix come from when the go command fetches them
+    /// directly (`GOPROXY=direct`, GOPRIVATE), for paths whose first element is not the
+    /// host that serves the repository.
+    #[serde(default)]
+    pub origins: Vec<Origin>,
+}
+
+/// A test-fixture or sample folder name, with the evidence that projects put sample
+/// manifests there (and not their own).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixtureDir {
+    pub name: String,
+    pub source: String,
+}
+
+/// Module paths starting with `prefix` are fetched from `hosts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Origin {
+    pub prefix: String,
+    pub hosts: Vec<String>,
+    pub source: String,
 }
 
 /// A marker inside a file, e.g. `packageManager` starting with `pnpm@` in package.json.
@@ -75,20 +108,6 @@ impl ContentRule {
             (Some(c), _) => text.contains(c.as_str()),
             (_, Some(l)) => !text.contains(l.as_str()),
             _ => false,
-        }
-    }
-}
-
-pub(super) enum Matcher<'a> {
-    Exact(&'a str),
-    Pattern(&'a str),
-}
-
-impl Matcher<'_> {
-    pub(super) fn matches(&self, name: &str) -> bool {
-        match self {
-            Matcher::Exact(n) => *n == name,
-            Matcher::Pattern(p) => glob_match(p, name),
         }
     }
 }

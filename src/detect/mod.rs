@@ -8,16 +8,18 @@ pub mod manifest;
 pub mod markers;
 pub mod project;
 pub mod sources;
+pub mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::error::FileProblem;
-use manifest::{read_marker, Check, Parsed};
-use markers::{ContentRule, Matcher, Rules};
+use manifest::{read_marker, Check};
+use markers::{ContentRule, Rules};
 
 /// A marker file that exists but does not parse.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -52,7 +54,12 @@ impl fmt::Display for Broken {
 pub struct Detection {
     /// Fragment name → the project files (relative, `/`-separated, sorted) that showed it.
     pub found: BTreeMap<String, Vec<String>>,
+    /// Fragments whose markers were seen but that detection only suggests (the catalog's
+    /// `[detect] suggest`, e.g. containers for a Dockerfile): name → files.
+    pub suggested: BTreeMap<String, Vec<String>>,
     pub broken: Vec<Broken>,
+    /// Test-fixture and sample folders the walk left out (relative, sorted).
+    pub fixtures: Vec<String>,
     /// Things the walk could not read (unreadable folders, loops); never fatal.
     pub warnings: Vec<String>,
 }
@@ -73,126 +80,147 @@ pub struct Markers<'a> {
     pub sets: Vec<MarkerSet<'a>>,
     /// Directory names the walk never enters.
     pub skip_dirs: Vec<&'a str>,
+    /// Test-fixture and sample folders (a name, or a path ending such as `tests/data`)
+    /// whose manifests are not the project's: the walk never enters them.
+    pub fixture_dirs: Vec<&'a str>,
+    /// Where Go modules under a path prefix come from (for `sources::scan`).
+    pub origins: Vec<&'a markers::Origin>,
 }
 
-/// Walks `root` and matches every file name against the markers.
-pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
-    let mut skip: Vec<String> = markers
-        .skip_dirs
-        .iter()
-        .copied()
-        .map(str::to_string)
-        .collect();
-    skip.push(".git".into());
-    skip.push(".srt-gen".into());
+/// The markers, indexed by file name for a walk that looks at every file once.
+struct Index<'a> {
+    exact: HashMap<&'a str, Vec<usize>>,
+    patterns: Vec<(&'a str, usize)>,
+    content: HashMap<&'a str, Vec<(usize, &'a ContentRule)>>,
+}
 
-    let rules: Vec<(&str, &ContentRule)> = markers
-        .sets
-        .iter()
-        .flat_map(|s| s.rules.content.iter().map(move |r| (s.name, r)))
-        .collect();
-    let matchers: Vec<(&str, Matcher<'_>)> = markers
-        .sets
-        .iter()
-        .flat_map(|s| {
-            let exact = s.rules.files.iter().map(|n| Matcher::Exact(n.as_str()));
-            let pats = s
-                .rules
+impl<'a> Index<'a> {
+    fn new(markers: &Markers<'a>) -> Index<'a> {
+        let mut ix = Index {
+            exact: HashMap::new(),
+            patterns: Vec::new(),
+            content: HashMap::new(),
+        };
+        for (i, s) in markers.sets.iter().enumerate() {
+            for f in &s.rules.files {
+                ix.exact.entry(f.as_str()).or_default().push(i);
+            }
+            for p in &s.rules.patterns {
+                ix.patterns.push((p.as_str(), i));
+            }
+            for r in &s.rules.content {
+                ix.content.entry(r.file.as_str()).or_default().push((i, r));
+            }
+        }
+        ix
+    }
+}
+
+/// One marker file as the walk found it.
+struct Hit {
+    rel: String,
+    sets: Vec<usize>,
+    broken: Option<(usize, usize, String)>,
+    warning: Option<String>,
+}
+
+/// Walks `root` (in parallel, honouring .gitignore, never entering dependency, build or
+/// fixture folders) and matches every file name against the markers.
+pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
+    let mut names: Vec<String> = markers.skip_dirs.iter().map(|s| s.to_string()).collect();
+    names.push(".git".into());
+    names.push(".srt-gen".into());
+    let skip = walk::Skip {
+        names,
+        fixtures: markers.fixture_dirs.iter().map(|s| s.to_string()).collect(),
+    };
+    let index = Index::new(markers);
+    let hits: Mutex<Vec<Hit>> = Mutex::new(Vec::new());
+    let on_file = |path: &Path, name: &str| {
+        let mut sets: Vec<usize> = index.exact.get(name).cloned().unwrap_or_default();
+        sets.extend(
+            index
                 .patterns
                 .iter()
-                .map(|p| Matcher::Pattern(p.as_str()));
-            exact.chain(pats).map(move |m| (s.name, m))
-        })
-        .collect();
-
-    let mut det = Detection::default();
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(false)
-        .require_git(false)
-        .parents(false)
-        .follow_links(false)
-        .filter_entry(move |e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && e.depth() > 0
-                && e.file_name()
-                    .to_str()
-                    .is_some_and(|n| skip.iter().any(|s| s == n)))
-        })
-        .build();
-
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                det.warnings.push(walk_error(root, &err));
-                continue;
+                .filter(|(p, _)| markers::glob_match(p, name))
+                .map(|(_, i)| *i),
+        );
+        let rules = index.content.get(name);
+        if sets.is_empty() && rules.is_none() {
+            return;
+        }
+        let rel = walk::relative(root, path);
+        let needs_text = rules.is_some_and(|r| r.iter().any(|(_, r)| r.key.is_none()));
+        let mut hit = Hit {
+            rel,
+            sets,
+            broken: None,
+            warning: None,
+        };
+        match read_marker(path, &hit.rel, needs_text) {
+            Ok(parsed) => {
+                for (i, rule) in rules.into_iter().flatten() {
+                    if rule.matches(&parsed) {
+                        hit.sets.push(*i);
+                    }
+                }
             }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let Some(name) = entry.file_name().to_str() else {
-            continue;
-        };
-        let mut hits: Vec<&str> = matchers
-            .iter()
-            .filter(|(_, m)| m.matches(name))
-            .map(|(frag, _)| *frag)
-            .collect();
-        let file_rules: Vec<(&str, &ContentRule)> = rules
-            .iter()
-            .filter(|(_, r)| r.file == name)
-            .copied()
-            .collect();
-        if hits.is_empty() && file_rules.is_empty() {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        let needs_text = file_rules.iter().any(|(_, r)| r.key.is_none());
-        let parsed = match read_marker(entry.path(), &rel, needs_text) {
-            Ok(p) => p,
             Err(Check::Broken {
                 line,
                 column,
                 message,
-            }) => {
-                if !hits.is_empty() {
-                    hits.dedup();
-                    let fragments = hits.iter().map(|s| s.to_string()).collect();
-                    det.broken.push(Broken {
-                        file: rel,
-                        line,
-                        column,
-                        message,
-                        fragments,
-                    });
-                }
-                continue;
-            }
-            Err(Check::Skipped(why)) => {
-                det.warnings.push(format!("{rel}: {why}"));
-                Parsed::default()
-            }
-        };
-        for (frag, rule) in file_rules {
-            if rule.matches(&parsed) {
-                hits.push(frag);
-            }
+            }) => hit.broken = Some((line, column, message)),
+            Err(Check::Skipped(why)) => hit.warning = Some(why),
         }
-        for frag in hits {
-            let files = det.found.entry(frag.to_string()).or_default();
-            if !files.contains(&rel) {
-                files.push(rel.clone());
+        hit.sets.sort_unstable();
+        hit.sets.dedup();
+        hits.lock().expect("not poisoned").push(hit);
+    };
+    let walked = walk::walk(root, &skip, &on_file);
+    let mut hits = hits.into_inner().expect("not poisoned");
+    hits.sort_by(|a, b| a.rel.cmp(&b.rel));
+
+    let mut det = Detection {
+        fixtures: walked.fixtures,
+        warnings: walked.warnings,
+        ..Detection::default()
+    };
+    for hit in hits {
+        if let Some(why) = &hit.warning {
+            det.warnings.push(format!("{}: {why}", hit.rel));
+        }
+        if let Some((line, column, message)) = hit.broken {
+            if !hit.sets.is_empty() {
+                det.broken.push(Broken {
+                    file: hit.rel,
+                    line,
+                    column,
+                    message,
+                    fragments: hit
+                        .sets
+                        .iter()
+                        .map(|i| markers.sets[*i].name.to_string())
+                        .collect(),
+                });
             }
+            continue;
+        }
+        for i in hit.sets {
+            let set = &markers.sets[i];
+            let map = if set.rules.suggest.is_some() {
+                &mut det.suggested
+            } else {
+                &mut det.found
+            };
+            map.entry(set.name.to_string())
+                .or_default()
+                .push(hit.rel.clone());
         }
     }
     apply_replacements(&mut det, markers);
-    for files in det.found.values_mut() {
+    for files in det.found.values_mut().chain(det.suggested.values_mut()) {
         files.sort_by(|a, b| depth(a).cmp(&depth(b)).then(a.cmp(b)));
+        files.dedup();
     }
     det.broken.sort_by(|a, b| a.file.cmp(&b.file));
     det.warnings.sort();
@@ -234,20 +262,4 @@ fn within(rel: &str, dir: &str) -> bool {
 
 fn depth(p: &str) -> usize {
     p.matches('/').count()
-}
-
-fn relative(root: &Path, p: &Path) -> String {
-    let rel = p.strip_prefix(root).unwrap_or(p);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
-}
-
-fn walk_error(root: &Path, err: &ignore::Error) -> String {
-    let text = err.to_string();
-    let root_s = root.display().to_string();
-    let text = text.replace(&format!("{root_s}/"), "");
-    format!("not read: {text}")
 }

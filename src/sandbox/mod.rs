@@ -50,6 +50,9 @@ pub struct RunOptions {
 /// Everything `run` (and `learn`) decide before anything is started.
 pub struct Prepared {
     pub project: Project,
+    /// Policies and justfiles between the start folder and the project's root that are not
+    /// used, each with why (said by `run` and `learn`).
+    pub notes: Vec<String>,
     pub settings: Settings,
     pub srt: SrtPath,
     pub missing: Vec<Missing>,
@@ -65,12 +68,17 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
             "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
         ));
     }
-    let project = Project::find(cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
+    // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
+    // written; each one passed over is named in `notes`.
+    let found = Project::find_root(cwd, env)?;
+    if !found.has_policy {
+        return Err(Error::Usage(format!(
+            "no {SETTINGS_FILE} in {} or any folder above it in this project; run `srt-gen init` in the project first",
             cwd.display()
-        ))
-    })?;
+        )));
+    }
+    let notes = found.notes();
+    let project = found.project;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
@@ -93,6 +101,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
     Ok(Prepared {
         project,
+        notes,
         settings,
         srt,
         missing,

@@ -42,6 +42,15 @@ pub fn exfiltration_risk(host: &str) -> Option<String> {
         .map(|r| format!("{}; usually needed for {}", r.what, r.needed_for))
 }
 
+/// What a host is, when it serves anyone's content (`risky_hosts.toml`): for the init
+/// summary, which names the fragment that allowed it.
+pub fn risky_what(host: &str) -> Option<&'static str> {
+    risky_hosts()
+        .iter()
+        .find(|r| overlaps(host, &r.host))
+        .map(|r| r.what.as_str())
+}
+
 /// Whether two host patterns (`a.b.c` or `*.b.c`, ports ignored) share any host.
 pub fn overlaps(a: &str, b: &str) -> bool {
     let strip = |s: &str| {
