@@ -140,6 +140,11 @@ impl Catalog {
             sets,
             skip_dirs: self.skip_dirs(),
             fixture_dirs: self.fixture_dirs(),
+            side_dirs: self
+                .fragments
+                .iter()
+                .flat_map(|f| f.detect.side_dirs.iter().map(|d| d.name.as_str()))
+                .collect(),
             origins: self
                 .fragments
                 .iter()

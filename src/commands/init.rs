@@ -381,6 +381,15 @@ fn finish(
         },
     )?;
     written.warnings.extend(warnings);
+    let risky_hosts = risky_hosts(&new);
+    // The linter's warning for each of these says the same at length: the summary's
+    // `open host` line stands for it (`srt-gen check` keeps the long form).
+    written.warnings.retain(|w| {
+        !(w.starts_with("network.allowedDomains[")
+            && risky_hosts
+                .iter()
+                .any(|r| w.contains(&format!("`{}` reaches", r.host))))
+    });
     let cautions = record
         .fragments
         .keys()
@@ -390,7 +399,7 @@ fn finish(
                 .and_then(|f| f.warning.as_ref().map(|w| format!("{n}: {w}")))
         })
         .collect();
-    let suggested = detection
+    let mut suggested: BTreeMap<String, Suggested> = detection
         .suggested
         .iter()
         .filter(|(n, _)| !record.fragments.contains_key(*n))
@@ -405,6 +414,15 @@ fn finish(
             ))
         })
         .collect();
+    for (n, files) in &detection.side_only {
+        if record.fragments.contains_key(n) || removed.contains_key(n) {
+            continue;
+        }
+        suggested.entry(n.clone()).or_insert_with(|| Suggested {
+            files: files.clone(),
+            why: "seen only in test, example or benchmark folders, which are not the project's own build".into(),
+        });
+    }
     Ok(InitSummary {
         project: project.root.display().to_string(),
         dry_run: opts.dry_run,
@@ -429,7 +447,7 @@ fn finish(
         broken: detection.broken,
         sources,
         left_out,
-        risky_hosts: risky_hosts(&new),
+        risky_hosts,
         cautions,
         parent: None,
         justfile_name: project.justfile_name(),
@@ -563,10 +581,10 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     ));
     for r in &s.risky_hosts {
         out.push_str(&format!(
-            "  open host: {} ({}), allowed by {}: it serves anyone's content, an attacker's too\n",
+            "  open host: {} (allowed by {}): {}\n",
             r.host,
-            r.what,
-            r.from.join(", ")
+            r.from.join(", "),
+            r.what
         ));
     }
     let describe = |o: FileOutcome| o.describe(s.dry_run);

@@ -92,11 +92,16 @@ pub(super) fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Pa
             ..Parsed::default()
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
+    let mut text = String::from_utf8(bytes).map_err(|e| Check::Broken {
         line: 0,
         column: 0,
         message: crate::error::not_utf8(&e),
     })?;
+    // npm's JSON reader strips a byte-order mark (json-parse-even-better-errors); so does
+    // detection, or a package.json saved by an editor would count as broken.
+    if kind == "json" && text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     let mut parsed = Parsed::default();
     match parse_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
         line,

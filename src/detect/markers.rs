@@ -35,6 +35,16 @@ pub struct Rules {
     /// The walk does not enter them.
     #[serde(default)]
     pub fixture_dirs: Vec<FixtureDir>,
+    /// Folders whose manifests may be real but are not the project's main tree (tests,
+    /// examples, benchmarks; base.toml): a fragment seen only there is suggested, never
+    /// applied. Names as in `fixture_dirs`, with `*` allowed.
+    #[serde(default)]
+    pub side_dirs: Vec<FixtureDir>,
+    /// Files that show the fragment but do not stand in for what it `replaces`: a tool's
+    /// configuration file can sit above folders that use another tool (a root `.yarnrc`
+    /// over an npm package with its own package-lock.json).
+    #[serde(default)]
+    pub config_only: Vec<String>,
     /// Go: where modules under a path prefix come from when the go command fetches them
     /// directly (`GOPROXY=direct`, GOPRIVATE), for paths whose first element is not the
     /// host that serves the repository.
@@ -42,8 +52,7 @@ pub struct Rules {
     pub origins: Vec<Origin>,
 }
 
-/// A test-fixture or sample folder name, with the evidence that projects put sample
-/// manifests there (and not their own).
+/// A folder name (fixture or side tree), with the evidence for treating it so.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct FixtureDir {
@@ -112,6 +121,20 @@ impl ContentRule {
     }
 }
 
+/// Whether a folder at `rel` (root-relative, `/`-separated) named `name` matches a folder
+/// rule: a name (with `*`), or a path ending (`tests/data`); case-insensitive.
+pub fn dir_rule_matches(rule: &str, rel: &str, name: &str) -> bool {
+    let rule = rule.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    match rule.rsplit_once('/') {
+        None => glob_match(&rule, &name),
+        Some((_, last)) => {
+            let rel = rel.to_ascii_lowercase();
+            last == name && (rel == rule || rel.ends_with(&format!("/{rule}")))
+        }
+    }
+}
+
 /// `*` matches any run of characters; everything else is literal.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -145,5 +168,17 @@ mod tests {
         assert!(!glob_match("*.csproj", "csproj"));
         assert!(glob_match("a*b*c", "aXbYc"));
         assert!(!glob_match("a*b*c", "aXcYb"));
+    }
+
+    #[test]
+    fn folder_rules() {
+        use super::dir_rule_matches as m;
+        assert!(m("fixtures", "a/Fixtures", "Fixtures"));
+        assert!(m("tests/data", "tests/data", "data"));
+        assert!(m("tests/data", "x/tests/data", "data"));
+        assert!(!m("tests/data", "x/data", "data"));
+        assert!(!m("tests/data", "x/mytests/data", "data"));
+        assert!(m("*-examples", "libs/cli/js-examples", "js-examples"));
+        assert!(!m("*-examples", "examples", "examples"));
     }
 }

@@ -57,6 +57,9 @@ pub struct Detection {
     /// Fragments whose markers were seen but that detection only suggests (the catalog's
     /// `[detect] suggest`, e.g. containers for a Dockerfile): name → files.
     pub suggested: BTreeMap<String, Vec<String>>,
+    /// Fragments seen only in side trees (tests, examples, benchmarks): name → files.
+    /// Suggested, never applied.
+    pub side_only: BTreeMap<String, Vec<String>>,
     pub broken: Vec<Broken>,
     /// Test-fixture and sample folders the walk left out (relative, sorted).
     pub fixtures: Vec<String>,
@@ -83,6 +86,8 @@ pub struct Markers<'a> {
     /// Test-fixture and sample folders (a name, or a path ending such as `tests/data`)
     /// whose manifests are not the project's: the walk never enters them.
     pub fixture_dirs: Vec<&'a str>,
+    /// Side trees (tests, examples, benchmarks): what is found only there is suggested.
+    pub side_dirs: Vec<&'a str>,
     /// Where Go modules under a path prefix come from (for `sources::scan`).
     pub origins: Vec<&'a markers::Origin>,
 }
@@ -119,6 +124,8 @@ impl<'a> Index<'a> {
 /// One marker file as the walk found it.
 struct Hit {
     rel: String,
+    /// Inside a side tree (tests, examples, ...).
+    side: bool,
     sets: Vec<usize>,
     broken: Option<(usize, usize, String)>,
     warning: Option<String>,
@@ -150,9 +157,11 @@ pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
             return;
         }
         let rel = walk::relative(root, path);
+        let side = in_side_tree(&rel, &markers.side_dirs);
         let needs_text = rules.is_some_and(|r| r.iter().any(|(_, r)| r.key.is_none()));
         let mut hit = Hit {
             rel,
+            side,
             sets,
             broken: None,
             warning: None,
@@ -185,9 +194,29 @@ pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
         warnings: walked.warnings,
         ..Detection::default()
     };
+    let mut side: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for hit in hits {
         if let Some(why) = &hit.warning {
             det.warnings.push(format!("{}: {why}", hit.rel));
+        }
+        if hit.side {
+            // A side tree's manifest that does not parse is not the project's problem.
+            if let Some((line, _, message)) = &hit.broken {
+                det.warnings.push(format!(
+                    "{}:{line}: does not parse ({message}); in a test or example folder, so not counted",
+                    hit.rel
+                ));
+                continue;
+            }
+            for i in &hit.sets {
+                let set = &markers.sets[*i];
+                if set.rules.suggest.is_none() {
+                    side.entry(set.name.to_string())
+                        .or_default()
+                        .push(hit.rel.clone());
+                }
+            }
+            continue;
         }
         if let Some((line, column, message)) = hit.broken {
             if !hit.sets.is_empty() {
@@ -217,8 +246,23 @@ pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
                 .push(hit.rel.clone());
         }
     }
-    apply_replacements(&mut det, markers);
-    for files in det.found.values_mut().chain(det.suggested.values_mut()) {
+    // Replacements of the main tree reach into side trees too (a pnpm workspace's test
+    // packages call for pnpm, not npm); a side tree's own replace only itself.
+    let main_drops = drops(&det.found, markers);
+    let side_drops = drops(&side, markers);
+    apply_drops(&mut det.found, &main_drops);
+    apply_drops(&mut side, &main_drops);
+    apply_drops(&mut side, &side_drops);
+    det.side_only = side
+        .into_iter()
+        .filter(|(n, _)| !det.found.contains_key(n))
+        .collect();
+    for files in det
+        .found
+        .values_mut()
+        .chain(det.suggested.values_mut())
+        .chain(det.side_only.values_mut())
+    {
         files.sort_by(|a, b| depth(a).cmp(&depth(b)).then(a.cmp(b)));
         files.dedup();
     }
@@ -227,29 +271,72 @@ pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
     det
 }
 
+/// Whether a file (root-relative) lies in a side tree.
+fn in_side_tree(rel: &str, rules: &[&str]) -> bool {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    parts.pop();
+    (0..parts.len()).any(|i| {
+        let dir = parts[..=i].join("/");
+        rules
+            .iter()
+            .any(|r| markers::dir_rule_matches(r, &dir, parts[i]))
+    })
+}
+
 /// A fragment that `replaces` another takes over its folder and everything below: a
 /// pnpm lockfile at the workspace root means its members' package.json files call for
-/// pnpm, not npm.
-fn apply_replacements(det: &mut Detection, markers: &Markers<'_>) {
-    let mut drops: Vec<(String, String)> = Vec::new();
-    for (name, files) in &det.found {
+/// pnpm, not npm. The replaced fragment, and the folder.
+fn drops(found: &BTreeMap<String, Vec<String>>, markers: &Markers<'_>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, files) in found {
         let Some(set) = markers.sets.iter().find(|s| s.name == name) else {
             continue;
         };
         for replaced in set.replaces {
             for f in files {
-                drops.push((replaced.clone(), parent_dir(f).to_string()));
+                let file_name = f.rsplit('/').next().unwrap_or(f);
+                if set.rules.config_only.iter().any(|c| c == file_name) {
+                    continue;
+                }
+                out.push((replaced.clone(), parent_dir(f).to_string()));
             }
         }
     }
+    out
+}
+
+/// Drops the replaced fragments' files, except in a folder below that has the replaced
+/// tool's own lockfile: a member with its own package-lock.json is npm's, whatever a
+/// `.yarnrc` at the root says.
+fn apply_drops(found: &mut BTreeMap<String, Vec<String>>, drops: &[(String, String)]) {
     for (replaced, dir) in drops {
-        if let Some(files) = det.found.get_mut(&replaced) {
-            files.retain(|f| !within(f, &dir));
-            if files.is_empty() {
-                det.found.remove(&replaced);
-            }
+        let Some(files) = found.get_mut(replaced) else {
+            continue;
+        };
+        let locked: Vec<String> = files
+            .iter()
+            .filter(|f| is_lockfile(f.rsplit('/').next().unwrap_or(f)))
+            .map(|f| parent_dir(f).to_string())
+            .filter(|d| d != dir)
+            .collect();
+        files.retain(|f| !within(f, dir) || locked.iter().any(|d| parent_dir(f) == d));
+        if files.is_empty() {
+            found.remove(replaced);
         }
     }
+}
+
+/// A lockfile by its name: machine-written, one per folder of the tool that wrote it.
+pub fn is_lockfile(name: &str) -> bool {
+    name.ends_with(".lock")
+        || name.ends_with(".lockb")
+        || name.ends_with("-lock.json")
+        || name.ends_with("-lock.yaml")
+        || name.ends_with(".lockfile")
+        || matches!(
+            name,
+            "npm-shrinkwrap.json" | "Package.resolved" | "packages.lock.json"
+        )
 }
 
 fn parent_dir(rel: &str) -> &str {

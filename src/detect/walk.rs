@@ -139,21 +139,17 @@ fn threads() -> usize {
 
 /// Whether a folder is a fixture folder, and its relative path if so.
 fn fixture(rules: &[String], root: &Path, path: &Path, name: &str) -> Option<String> {
-    for rule in rules {
-        let last = rule.rsplit('/').next().unwrap_or(rule);
-        if last != name {
-            continue;
-        }
-        let rel = relative(root, path);
-        if !rule.contains('/') || rel == *rule || rel.ends_with(&format!("/{rule}")) {
-            return Some(rel);
-        }
-    }
-    None
+    let rel = relative(root, path);
+    rules
+        .iter()
+        .any(|r| super::markers::dir_rule_matches(r, &rel, name))
+        .then_some(rel)
 }
 
-/// Reads `dir/.gitignore` (and, at the root of a repository, `.git/info/exclude`) through
-/// the bounded reader and keeps its rules for the folder's entries.
+/// Reads `dir/.gitignore` and `dir/.ignore` (and, at the root of a repository,
+/// `.git/info/exclude`) through the bounded reader and keeps their rules for the folder's
+/// entries. Later files win, as in ripgrep: `.ignore` over `.gitignore` over the exclude
+/// file.
 fn load_ignore(
     root: &Path,
     dir: &Path,
@@ -161,10 +157,12 @@ fn load_ignore(
     matchers: &Matchers,
     warnings: &Mutex<Vec<String>>,
 ) {
-    let mut files = vec![dir.join(".gitignore")];
+    let mut files = Vec::new();
     if is_root {
         files.push(dir.join(".git/info/exclude"));
     }
+    files.push(dir.join(".gitignore"));
+    files.push(dir.join(".ignore"));
     let mut builder: Option<GitignoreBuilder> = None;
     for file in files {
         let bytes = match read_bounded(&file, MAX_IGNORE_FILE) {
@@ -281,6 +279,8 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
         write(r, ".gitignore", "/build-out/\n*.log\n");
+        write(r, ".ignore", "!again.log\n");
+        write(r, "again.log", "");
         write(r, "a/.gitignore", "!keep.log\nlocal/\n");
         write(r, "a/keep.log", "");
         write(r, "a/drop.log", "");
@@ -289,21 +289,24 @@ mod tests {
         write(r, "a/b/build-out/y", "");
         write(r, "node_modules/z", "");
         write(r, "tests/fixtures/p/package.json", "{}");
+        write(r, "x/__Fixtures__/package.json", "{}");
         let skip = Skip {
             names: vec!["node_modules".into()],
-            fixtures: vec!["tests/fixtures".into(), "__fixtures__".into()],
+            fixtures: vec!["tests/fixtures".into(), "__FIXTURES__".into()],
         };
         let (seen, w) = files(r, &skip);
         assert_eq!(
             seen,
             [
                 ".gitignore",
+                ".ignore",
                 "a/.gitignore",
                 "a/b/build-out/y",
-                "a/keep.log"
+                "a/keep.log",
+                "again.log"
             ]
         );
-        assert_eq!(w.fixtures, ["tests/fixtures"]);
+        assert_eq!(w.fixtures, ["tests/fixtures", "x/__Fixtures__"]);
         assert!(w.warnings.is_empty(), "{:?}", w.warnings);
     }
 
