@@ -150,6 +150,10 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     for note in &prepared.notes {
         eprintln!("srt-gen learn: note: {note}");
     }
+    crate::sandbox::plan::apply(&prepared.policy)?;
+    for line in prepared.policy.describe() {
+        eprintln!("srt-gen learn: {line}");
+    }
     for line in prepared.pre.apply()? {
         eprintln!("srt-gen learn: {line}");
     }

@@ -20,8 +20,10 @@ pub mod git_exclude;
 pub mod launch;
 pub mod observe;
 pub mod placeholders;
+pub mod plan;
 pub mod preflight;
 pub mod srt;
+pub mod state;
 mod supervise;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +44,8 @@ pub struct RunOptions {
     /// Run even when `srt-gen check` finds errors in the policy.
     pub force: bool,
     pub dry_run: bool,
+    /// Print the run policy and run nothing.
+    pub print_policy: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
     pub command: Vec<String>,
@@ -53,21 +57,30 @@ pub struct Prepared {
     /// Policies and justfiles between the start folder and the project's root that are not
     /// used, each with why (said by `run` and `learn`).
     pub notes: Vec<String>,
+    /// `.srt.json` as the project has it.
     pub settings: Settings,
+    /// What srt gets instead (see [`plan`]).
+    pub policy: plan::RunPolicy,
     pub srt: SrtPath,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
 }
 
-/// Finds the project, srt and the tools, plans the preflight and builds srt's command
-/// line. Creates nothing.
-pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {
-    if opts.prompt.is_some() && !opts.command.is_empty() {
-        return Err(Error::Usage(
-            "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
-        ));
-    }
+/// The project, `.srt.json` and the run policy for a run started in `cwd`, with the
+/// catalog they were built from. Reads, creates nothing; needs no srt (`run
+/// --print-policy` and `doctor` use it alone).
+pub struct Planned {
+    pub project: Project,
+    /// Policies and justfiles on the way up that are not used, each with why.
+    pub notes: Vec<String>,
+    pub settings: Settings,
+    pub catalog: Catalog,
+    pub policy: plan::RunPolicy,
+}
+
+/// See [`Planned`]. `agent`: the run starts the agent (no command was given).
+pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
     // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
@@ -79,18 +92,53 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     }
     let notes = found.notes();
     let project = found.project;
+    let settings = crate::policy::load::load_policy(&project, env, force)?;
+    let catalog = Catalog::load(&project.root, env)?;
+    let policy = plan::build(
+        &plan::Context {
+            project: &project,
+            committed: &settings,
+            catalog: &catalog,
+            env,
+            state: state::StateDirs::for_env(env),
+            agent,
+        },
+        force,
+    )?;
+    Ok(Planned {
+        project,
+        notes,
+        settings,
+        catalog,
+        policy,
+    })
+}
+
+/// Finds the project, srt and the tools, plans the preflight and builds srt's command
+/// line. Creates nothing.
+pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {
+    if opts.prompt.is_some() && !opts.command.is_empty() {
+        return Err(Error::Usage(
+            "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
+        ));
+    }
+    let Planned {
+        project,
+        notes,
+        settings,
+        catalog,
+        policy,
+    } = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let settings = crate::policy::load::load_policy(&project, env, opts.force)?;
     let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
     }
-    let pre = preflight(&project, &settings, env)?;
+    let pre = preflight(&project, &policy.settings, env)?;
     let command = if opts.command.is_empty() {
-        let catalog = Catalog::load(&project.root, env)?;
         crate::catalog::agent::autonomous_argv(
             &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
             opts.prompt.as_deref(),
@@ -98,11 +146,14 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     } else {
         opts.command.clone()
     };
-    let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
+    let launch = Launch::new(
+        &project, &srt.path, &pre, &policy, &workdir, opts.debug, command,
+    );
     Ok(Prepared {
         project,
         notes,
         settings,
+        policy,
         srt,
         missing,
         pre,
