@@ -137,22 +137,44 @@ pub fn dir_rule_matches(rule: &str, rel: &str, name: &str) -> bool {
 
 /// `*` matches any run of characters; everything else is literal.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
+    Glob::new(pattern).matches(name)
+}
+
+/// A file-name pattern split once at its `*`s, for a walk that tries every pattern on
+/// every file name.
+#[derive(Debug, Clone)]
+pub struct Glob<'a> {
+    parts: Vec<&'a str>,
+}
+
+impl<'a> Glob<'a> {
+    pub fn new(pattern: &'a str) -> Glob<'a> {
+        Glob {
+            parts: pattern.split('*').collect(),
         }
     }
-    true
+
+    pub fn matches(&self, name: &str) -> bool {
+        let parts = &self.parts;
+        if parts.len() == 1 {
+            return parts[0] == name;
+        }
+        let (first, last) = (parts[0], parts[parts.len() - 1]);
+        if name.len() < first.len() + last.len()
+            || !name.ends_with(last)
+            || !name.starts_with(first)
+        {
+            return false;
+        }
+        let mut rest = &name[first.len()..name.len() - last.len()];
+        for mid in &parts[1..parts.len() - 1] {
+            match rest.find(mid) {
+                Some(i) => rest = &rest[i + mid.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub struct Markers<'a> {
 /// The markers, indexed by file name for a walk that looks at every file once.
 struct Index<'a> {
     exact: HashMap<&'a str, Vec<usize>>,
-    patterns: Vec<(&'a str, usize)>,
+    patterns: Vec<(markers::Glob<'a>, usize)>,
     content: HashMap<&'a str, Vec<(usize, &'a ContentRule)>>,
 }
 
@@ -111,7 +111,7 @@ impl<'a> Index<'a> {
                 ix.exact.entry(f.as_str()).or_default().push(i);
             }
             for p in &s.rules.patterns {
-                ix.patterns.push((p.as_str(), i));
+                ix.patterns.push((markers::Glob::new(p), i));
             }
             for r in &s.rules.content {
                 ix.content.entry(r.file.as_str()).or_default().push((i, r));
@@ -149,7 +149,7 @@ pub fn detect(root: &Path, markers: &Markers<'_>) -> Detection {
             index
                 .patterns
                 .iter()
-                .filter(|(p, _)| markers::glob_match(p, name))
+                .filter(|(p, _)| p.matches(name))
                 .map(|(_, i)| *i),
         );
         let rules = index.content.get(name);

@@ -213,28 +213,46 @@ fn load_ignore(
     }
 }
 
+thread_local! {
+    /// The rules that apply in the folder whose entries this thread filtered last: the
+    /// walker filters a folder's entries one after another, so the chain of ignore files
+    /// is looked up once per folder, not once per file.
+    static CHAIN: std::cell::RefCell<(PathBuf, Vec<Arc<Gitignore>>)> =
+        std::cell::RefCell::new((PathBuf::new(), Vec::new()));
+}
+
 /// Whether the rules of `path`'s folders (the nearest first, as git applies them) leave
 /// it out.
 fn ignored(matchers: &Matchers, root: &Path, path: &Path, is_dir: bool) -> bool {
-    let map = matchers.read().expect("not poisoned");
-    if map.is_empty() {
+    let Some(parent) = path.parent() else {
         return false;
-    }
-    let mut dir = path.parent();
-    while let Some(d) = dir {
-        if let Some(gi) = map.get(d) {
+    };
+    CHAIN.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 != parent {
+            let map = matchers.read().expect("not poisoned");
+            let mut chain = Vec::new();
+            let mut dir = Some(parent);
+            while let Some(d) = dir {
+                if let Some(gi) = map.get(d) {
+                    chain.push(Arc::clone(gi));
+                }
+                if d == root {
+                    break;
+                }
+                dir = d.parent();
+            }
+            *c = (parent.to_path_buf(), chain);
+        }
+        for gi in &c.1 {
             match gi.matched(path, is_dir) {
                 Match::Ignore(_) => return true,
                 Match::Whitelist(_) => return false,
                 Match::None => {}
             }
         }
-        if d == root {
-            break;
-        }
-        dir = d.parent();
-    }
-    false
+        false
+    })
 }
 
 /// `root`-relative, `/`-separated.
