@@ -124,7 +124,7 @@ fn check_repo(name: &str, expected: &Expected) -> Vec<String> {
         if decoy_paths.contains(origin) && !real_for_others.contains(origin) {
             problems.push(format!("hosts from decoy file {origin}: {}", src["hosts"]));
         }
-        if src["inProject"] != true {
+        if src["in_project"] != true {
             continue;
         }
         let text = std::fs::read_to_string(s.project.join(origin)).unwrap_or_default();

@@ -84,6 +84,8 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
 #[serde(rename_all = "camelCase")]
 pub struct InitSummary {
     pub project: String,
+    // The keys this summary had before issue 15 keep their spelling (issue 17 restyles them).
+    #[serde(rename = "dry_run")]
     pub dry_run: bool,
     /// Why this folder (when init was started below it, or declared a subproject), and
     /// every policy or justfile on the way up that is not used.
@@ -114,7 +116,7 @@ pub struct InitSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<crate::detect::sources::Found>,
     /// Sources left out (`--no-project-hosts`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "left_out", skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<crate::detect::sources::Found>,
     /// Allowed hosts that serve anyone's content, with what brought each.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -114,6 +114,38 @@ pub(super) fn pyproject(s: &mut Sources, origin: &str, text: &str) {
             s.replace(origin, true, PYPI_PUBLIC, &["poetry"]);
         }
     }
+    // Poetry's git dependencies: `x = { git = "..." }` in [tool.poetry.dependencies],
+    // [tool.poetry.dev-dependencies] and [tool.poetry.group.<name>.dependencies]
+    // (python-poetry.org/docs/dependency-specification/#git-dependencies).
+    if let Some(poetry) = tool.and_then(|t| t.get("poetry")) {
+        let mut tables: Vec<&toml::Value> = Vec::new();
+        tables.extend(poetry.get("dependencies"));
+        tables.extend(poetry.get("dev-dependencies"));
+        for g in poetry
+            .get("group")
+            .and_then(|g| g.as_table())
+            .into_iter()
+            .flat_map(|t| t.values())
+        {
+            tables.extend(g.get("dependencies"));
+        }
+        for dep in tables
+            .into_iter()
+            .filter_map(|t| t.as_table())
+            .flat_map(|t| t.values())
+        {
+            // A dependency may be one table or an array of them (per-platform variants).
+            let specs: Vec<&toml::Value> = match dep {
+                toml::Value::Array(a) => a.iter().collect(),
+                other => vec![other],
+            };
+            for spec in specs {
+                if let Some(url) = spec.get("git").and_then(|g| g.as_str()) {
+                    s.url(origin, true, url);
+                }
+            }
+        }
+    }
     if let Some(sources) = tool
         .and_then(|t| t.get("pdm"))
         .and_then(|p| p.get("source"))
@@ -357,6 +389,21 @@ mod tests {
             ["files.example"]
         );
         assert!(s.found[0].replaces.is_empty());
+    }
+
+    #[test]
+    fn poetry_git_dependencies_are_values() {
+        let mut s = Sources::default();
+        pyproject(
+            &mut s,
+            "pyproject.toml",
+            "[tool.poetry.dependencies]\npython = \"^3.11\"\n# old = { git = \"https://commented.example/x.git\" }\nlib = { git = \"https://git.corp.example/lib.git\", tag = \"v1\" }\n\n[tool.poetry.group.dev.dependencies]\ntool = [{ git = \"git@gitlab.com:o/tool.git\", markers = \"sys_platform == 'linux'\" }]\n",
+        );
+        assert_eq!(
+            s.found[0].hosts.iter().collect::<Vec<_>>(),
+            ["git.corp.example", "gitlab.com"]
+        );
+        assert!(s.warnings[0].contains("over SSH"), "{:?}", s.warnings);
     }
 
     #[test]
