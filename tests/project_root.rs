@@ -377,3 +377,46 @@ fn uvs_index_setting_leaves_a_pip_projects_hosts_alone() {
     let added = v["changes"]["network.allowedDomains"]["added"].to_string();
     assert!(added.contains("pypi.org"), "{added}");
 }
+
+/// On a terminal, `init` in a subfolder of a repository without a policy asks: the top
+/// (the default), this folder, or stop. Run through `script`, which gives it a terminal.
+#[test]
+fn on_a_terminal_init_asks_which_root() {
+    if common::which("script").is_none() {
+        eprintln!(
+            "SKIPPED on_a_terminal_init_asks_which_root: `script` (util-linux) is not on PATH"
+        );
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_srt-gen");
+    for (answer, top, here) in [("h", false, true), ("", true, false), ("q", false, false)] {
+        let s = repo();
+        let mut c = Command::new("script");
+        c.args(["-qec", &format!("{bin} init --no-justfile"), "/dev/null"])
+            .current_dir(s.project.join("web"))
+            .env_clear()
+            .env("HOME", s.home())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "{answer}").unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Choice [t/h/q]"), "{answer:?}: {text}");
+        assert_eq!(
+            s.project.join(".srt.json").exists(),
+            top,
+            "{answer:?}: {text}"
+        );
+        assert_eq!(
+            s.project.join("web/.srt.json").exists(),
+            here,
+            "{answer:?}: {text}"
+        );
+    }
+}
