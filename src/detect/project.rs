@@ -119,15 +119,6 @@ impl Project {
         })
     }
 
-    /// The project whose policy exists, as [`Project::find_root`] chooses it; `None` when
-    /// there is none within the bound (or the start folder cannot be read).
-    pub fn find(start: &Path, env: &Env) -> Option<Project> {
-        Project::find_root(start, env)
-            .ok()
-            .filter(|f| f.has_policy)
-            .map(|f| f.project)
-    }
-
     /// The one rule from a start folder to the project (see the module's documentation).
     /// Errors only when the start folder cannot be resolved, or when a policy on the way
     /// cannot be read to learn its subprojects (it is not valid JSON, not a regular file).
