@@ -25,6 +25,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     }
     let Prepared {
         project,
+        notes,
         policy,
         srt,
         missing,
@@ -34,6 +35,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     } = prepare(cwd, env, opts)?;
     // `--json`: stdout carries the report, so the command's own stdout goes to stderr.
     launch.stdout_to_stderr = opts.json;
+    for note in &notes {
+        eprintln!("srt-gen run: note: {}", crate::files::shown_text(note));
+    }
 
     if opts.dry_run {
         print!(

@@ -29,6 +29,8 @@ pub fn compose(
         excluded,
         no_project_hosts: old.no_project_hosts,
         platforms: old.platforms.clone(),
+        no_agent: old.no_agent,
+        subprojects: old.subprojects.clone(),
         pass_env: old.pass_env.clone(),
         ..Record::default()
     };

@@ -148,7 +148,7 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
         }
     };
     let generated = generated_entries(record.as_ref());
-    hosts::check_hosts(top, &mut out);
+    hosts::check_hosts(top, record.as_ref(), &mut out);
     paths::check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
     keys::check_keys(top, ctx, &mut out);

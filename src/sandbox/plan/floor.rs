@@ -10,7 +10,19 @@ use crate::error::Error;
 use super::{Context, RunPolicy};
 
 pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
-    let base = crate::policy::plan::base_record(cx.catalog, cx.project, cx.env, &[cx.env.os])?;
+    let subprojects = cx
+        .committed
+        .record
+        .as_ref()
+        .map(|r| r.subprojects.clone())
+        .unwrap_or_default();
+    let base = crate::policy::plan::base_record(
+        cx.catalog,
+        cx.project,
+        &subprojects,
+        cx.env,
+        &[cx.env.os],
+    )?;
     let mut put_back = Vec::new();
     for list in [List::DenyRead, List::DenyWrite] {
         let Some(entries) = base.entries.get(list.key()) else {
