@@ -232,7 +232,10 @@ fn a_declared_subproject_has_its_own_policy_which_the_root_protects() {
         assert!(deny.contains(&p.to_string()), "{p}: {deny:?}");
     }
     let web = json(&s.read("web/.srt.json"));
-    assert_eq!(common::fragment_names(&web), ["base", "claude", "dotenv", "node"]);
+    assert_eq!(
+        common::fragment_names(&web),
+        ["base", "claude", "dotenv", "node"]
+    );
     // Commands started inside it act on its policy; from elsewhere, on the root's.
     let out = run_in(&s, "web", &["doctor", "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
