@@ -134,6 +134,10 @@ pub struct InitArgs {
     /// Leave the agent's own hosts and state paths out.
     #[arg(long)]
     pub no_agent: bool,
+    /// The coding agent the recipes and `srt-gen run` start: claude (the default), codex,
+    /// gemini or opencode (`srt-gen list` shows them). Remembered.
+    #[arg(long, value_name = "NAME", conflicts_with = "no_agent")]
+    pub agent: Option<String>,
     /// Leave out hosts that files inside the repository name (.npmrc registries, git
     /// dependencies, ...): whoever wrote the repository chose them. Remembered.
     #[arg(long, conflicts_with = "project_hosts")]
@@ -311,6 +315,7 @@ impl From<InitArgs> for init::InitOptions {
             platform,
             no_justfile,
             no_agent,
+            agent,
             no_project_hosts,
             project_hosts,
         } = args;
@@ -323,6 +328,7 @@ impl From<InitArgs> for init::InitOptions {
                 allow_broken,
                 platforms: platform.map(PlatformArg::platforms),
                 agent: !no_agent,
+                agent_name: agent,
                 project_hosts: if no_project_hosts {
                     Some(false)
                 } else if project_hosts {

@@ -126,6 +126,7 @@ pub fn add_refreshing(
                 allow_broken: false,
                 platforms: None,
                 agent: true,
+                agent_name: None,
                 project_hosts: None,
             };
             let planned = plan::plan(project, catalog, env, &opts)?;

@@ -75,6 +75,20 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
     Ok(0)
 }
 
+/// The agent of a policy, for the summary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSummary {
+    pub name: String,
+    /// `Anthropic API`, `Bedrock`, ...
+    pub api: String,
+    pub hosts: Vec<String>,
+    /// The variables (or configuration settings) that chose the hosts; empty: the default.
+    pub chosen_by: Vec<String>,
+    /// A subscription login is used (no key in the environment).
+    pub login: bool,
+}
+
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.
 #[derive(Debug, Serialize)]
 pub struct InitSummary {
@@ -101,6 +115,9 @@ pub struct InitSummary {
     /// The catalog's cautions for active fragments that widen the sandbox a lot.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cautions: Vec<String>,
+    /// The agent the recipes and `run` start, and where its API is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentSummary>,
     /// The recipes file's name as the project spells it (`justfile`, `Justfile`, ...),
     /// for the human summary.
     #[serde(skip)]
@@ -120,6 +137,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         warnings,
         sources,
         left_out,
+        agent,
     } = plan(project, catalog, env, &opts.plan)?;
     let mut written = output::write(
         &project,
@@ -168,6 +186,13 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
         sources,
         left_out,
         cautions,
+        agent: agent.map(|a| AgentSummary {
+            name: a.name,
+            api: a.endpoint.name.clone(),
+            hosts: a.endpoint.hosts.clone(),
+            chosen_by: a.endpoint.chosen_by.clone(),
+            login: a.login,
+        }),
         justfile_name: project.justfile_name(),
     })
 }
@@ -223,6 +248,24 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     out.push_str(&format!("  also  {}\n", always.join(", ")));
     for d in &s.dropped {
         out.push_str(&format!("  dropped {d} (no longer detected)\n"));
+    }
+    if let Some(a) = &s.agent {
+        let whence = if a.chosen_by.is_empty() {
+            "the default".to_string()
+        } else {
+            format!("chosen by the environment: {}", a.chosen_by.join(", "))
+        };
+        out.push_str(&format!(
+            "  agent {}: {} at {} ({whence}){}\n",
+            a.name,
+            a.api,
+            a.hosts.join(", "),
+            if a.login {
+                "; a subscription login, its token host allowed"
+            } else {
+                ""
+            }
+        ));
     }
     let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
     out.push_str(&format!(

@@ -26,6 +26,7 @@ pub fn compose(
         excluded,
         no_project_hosts: old.no_project_hosts,
         platforms: old.platforms.clone(),
+        agent: old.agent.clone(),
         ..Record::default()
     };
 

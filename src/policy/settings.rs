@@ -92,6 +92,9 @@ pub struct Record {
     /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<crate::env::Os>,
+    /// The agent the recipes and `run` start (`init --agent NAME`); none: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +128,11 @@ impl Settings {
             List::AllowWrite => &mut self.filesystem.allow_write,
             List::DenyWrite => &mut self.filesystem.deny_write,
         }
+    }
+
+    /// The agent `init --agent` chose, as the record names it (none: the default).
+    pub fn agent_name(&self) -> Option<&str> {
+        self.record.as_ref().and_then(|r| r.agent.as_deref())
     }
 
     /// The names of the active fragments, as the record lists them (none without one).

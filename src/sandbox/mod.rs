@@ -83,10 +83,14 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let pre = preflight(&project, &settings, env)?;
     let command = if opts.command.is_empty() {
         let catalog = Catalog::load(&project.root, env)?;
-        crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
+        let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
+        crate::catalog::agent::commands(
+            agent,
+            settings.fragment_names(),
+            &catalog,
             opts.prompt.as_deref(),
         )
+        .autonomous
     } else {
         opts.command.clone()
     };
