@@ -41,7 +41,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "network": { "allowedDomains": ["index.crates.io"], "deniedDomains": [] },
   "filesystem": {
     "denyRead": ["~/.ssh"],
-    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
+    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.tool-state.json", "/nonexistent-srt-gen-test/cache"],
     "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments"]
   }
 }
@@ -182,7 +182,7 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
     );
     // Folders under the home are created; a file and a path elsewhere are not.
     assert!(s.home().join(".cargo/registry").is_dir());
-    assert!(!s.home().join(".claude.json").exists());
+    assert!(!s.home().join(".tool-state.json").exists());
     assert!(!Path::new("/nonexistent-srt-gen-test").exists());
     let err = s.clean(&out.stderr);
     assert!(err.contains("created [HOME]/.cargo/registry"), "{err}");

@@ -83,6 +83,18 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
     (!missing.is_empty()).then(|| Error::Usage(missing.join("\n")))
 }
 
+/// An agent is chosen, not added: one policy is for one agent.
+fn agents_refused(catalog: &Catalog, names: &[String]) -> Option<Error> {
+    let agent = names
+        .iter()
+        .filter_map(|n| catalog.get(n))
+        .find(|f| f.kind == Kind::Agent)?;
+    Some(Error::Usage(format!(
+        "`{}` is an agent, not a fragment to add: choose it with `srt-gen init --agent {}` (the recipes and `srt-gen run` then start it)",
+        agent.name, agent.name
+    )))
+}
+
 fn quote_list(names: &[String]) -> String {
     let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     match q.len() {
@@ -110,7 +122,7 @@ pub fn add_refreshing(
     let (project, catalog, base, initialised, mut warnings) = match Project::find(start) {
         Some(found) => {
             let (project, catalog, old) = open(found, start, env)?;
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             (project, catalog, old, false, Vec::new())
@@ -119,7 +131,7 @@ pub fn add_refreshing(
             let project = Project::at(start)?;
             let catalog = Catalog::load(&project.root, env)?;
             // Check the names before detecting, so a typo costs no walk.
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             let opts = PlanOptions {

@@ -261,7 +261,7 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
             a.api,
             a.hosts.join(", "),
             if a.login {
-                "; a subscription login, its token host allowed"
+                "; a subscription login, its token host allowed too"
             } else {
                 ""
             }

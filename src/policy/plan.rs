@@ -85,10 +85,16 @@ pub fn plan(
         existing.as_ref(),
         &detection,
         env,
-        opts,
         &platforms,
-        agent,
     )?;
+    if opts.agent && !excluded.contains(&agent.name) {
+        // The agent is base-like: applied unless the user removed it. Only the chosen one:
+        // another agent's record (from an earlier `--agent`) goes.
+        fragments.insert(
+            agent.name.clone(),
+            fragment_record(agent, Why::Base, Vec::new(), env, &platforms),
+        );
+    }
     let no_project_hosts = match opts.project_hosts {
         Some(take) => !take,
         None => existing
@@ -224,9 +230,7 @@ fn active_fragments(
     existing: Option<&Settings>,
     detection: &Detection,
     env: &Env,
-    opts: &PlanOptions,
     platforms: &[Os],
-    agent: &Fragment,
 ) -> Result<Active, Error> {
     let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
     let mut warnings = Vec::new();
@@ -235,14 +239,6 @@ fn active_fragments(
         "base".to_string(),
         base_record(catalog, project, env, platforms)?,
     );
-    if opts.agent && !old.excluded.contains(&agent.name) {
-        // The agent is base-like: applied unless the user removed it. Only the chosen one:
-        // another agent's record (from an earlier `--agent`) goes.
-        out.insert(
-            agent.name.clone(),
-            fragment_record(agent, Why::Base, Vec::new(), env, platforms),
-        );
-    }
     let mut found: BTreeMap<String, Vec<String>> = detection.found.clone();
     for b in &detection.broken {
         for f in &b.fragments {

@@ -35,6 +35,11 @@ use launch::Launch;
 use preflight::{preflight, Preflight};
 use srt::{find_srt, missing_message, missing_tools, Missing, SrtPath};
 
+/// Whether srt-gen runs as root (Claude Code then needs `IS_SANDBOX=1` inside).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
 /// What `run` and `learn` start inside the sandbox, and how.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {

@@ -49,16 +49,22 @@ impl Endpoint {
     }
 
     /// `chosen by the environment: ANTHROPIC_BASE_URL`, or `the default`.
-    pub fn label(&self) -> String {
+    pub fn whence(&self) -> String {
         if self.chosen_by.is_empty() {
-            format!("{}, the default", self.name)
+            "the default".into()
         } else {
-            format!(
-                "{}, chosen by the environment: {}",
-                self.name,
-                self.chosen_by.join(", ")
-            )
+            format!("chosen by the environment: {}", self.chosen_by.join(", "))
         }
+    }
+
+    /// `Anthropic API at localhost:4000 (chosen by the environment: ANTHROPIC_BASE_URL)`.
+    pub fn label(&self) -> String {
+        format!(
+            "{} at {} ({})",
+            self.name,
+            self.hosts.join(", "),
+            self.whence()
+        )
     }
 }
 
