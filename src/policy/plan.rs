@@ -141,8 +141,9 @@ pub fn plan(
 
 /// The agent's hosts, from where its API is on this machine (a base URL variable, a cloud
 /// mode, its own configuration file, or the catalog's default), and its login's refresh
-/// host when a subscription login is used.
-fn agent_entries(
+/// host when a subscription login is used. `init` writes them; every run resolves them
+/// again (`sandbox::plan::machine`).
+pub fn agent_entries(
     agent: &Fragment,
     rec: &mut FragmentRecord,
     env: &Env,

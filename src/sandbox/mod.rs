@@ -20,8 +20,11 @@ pub mod git_exclude;
 pub mod launch;
 pub mod observe;
 pub mod placeholders;
+pub mod plan;
 pub mod preflight;
+pub mod seed;
 pub mod srt;
+pub mod state;
 mod supervise;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +50,8 @@ pub struct RunOptions {
     /// Run even when `srt-gen check` finds errors in the policy.
     pub force: bool,
     pub dry_run: bool,
+    /// Print the run policy and run nothing.
+    pub print_policy: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
     pub command: Vec<String>,
@@ -55,11 +60,61 @@ pub struct RunOptions {
 /// Everything `run` (and `learn`) decide before anything is started.
 pub struct Prepared {
     pub project: Project,
+    /// `.srt.json` as the project has it.
     pub settings: Settings,
+    /// What srt gets instead (see [`plan`]).
+    pub policy: plan::RunPolicy,
     pub srt: SrtPath,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
+}
+
+/// The project, `.srt.json` and the run policy for a run started in `cwd`, with the
+/// catalog they were built from. Reads, creates nothing; needs no srt (`run
+/// --print-policy` and `doctor` use it alone).
+pub struct Planned {
+    pub project: Project,
+    pub settings: Settings,
+    pub catalog: Catalog,
+    pub policy: plan::RunPolicy,
+}
+
+/// See [`Planned`]. `command`: what the run starts; none, or the agent's own program
+/// (`srt-gen run -- claude ...`, as the recipes start it), is a run of the agent.
+pub fn plan_run(cwd: &Path, env: &Env, force: bool, command: &[String]) -> Result<Planned, Error> {
+    let project = Project::find(cwd).ok_or_else(|| {
+        Error::Usage(format!(
+            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
+            cwd.display()
+        ))
+    })?;
+    let settings = crate::policy::load::load_policy(&project, env, force)?;
+    let catalog = Catalog::load(&project.root, env)?;
+    let agent = command.is_empty()
+        || crate::catalog::agent::chosen(&catalog, settings.agent_name())
+            .ok()
+            .and_then(|f| f.agent.as_ref())
+            .is_some_and(|spec| {
+                Path::new(&command[0]).file_name() == Some(std::ffi::OsStr::new(&spec.program))
+            });
+    let policy = plan::build(
+        &plan::Context {
+            project: &project,
+            committed: &settings,
+            catalog: &catalog,
+            env,
+            state: state::StateDirs::for_env(env),
+            agent,
+        },
+        force,
+    )?;
+    Ok(Planned {
+        project,
+        settings,
+        catalog,
+        policy,
+    })
 }
 
 /// Finds the project, srt and the tools, plans the preflight and builds srt's command
@@ -70,24 +125,22 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
             "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
         ));
     }
-    let project = Project::find(cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
-            cwd.display()
-        ))
-    })?;
+    let Planned {
+        project,
+        settings,
+        catalog,
+        policy,
+    } = plan_run(cwd, env, opts.force, &opts.command)?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let settings = crate::policy::load::load_policy(&project, env, opts.force)?;
     let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
     }
-    let pre = preflight(&project, &settings, env)?;
+    let pre = preflight(&project, &policy.settings, env)?;
     let command = if opts.command.is_empty() {
-        let catalog = Catalog::load(&project.root, env)?;
         let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
         crate::catalog::agent::commands(
             agent,
@@ -99,10 +152,13 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     } else {
         opts.command.clone()
     };
-    let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
+    let launch = Launch::new(
+        &project, &srt.path, &pre, &policy, &workdir, opts.debug, command,
+    );
     Ok(Prepared {
         project,
         settings,
+        policy,
         srt,
         missing,
         pre,
