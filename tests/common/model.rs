@@ -590,7 +590,8 @@ fn tool_call(turn: &Turn, shell: &str) -> Option<(String, Value)> {
     match turn {
         Turn::Text(_) => None,
         Turn::Bash(cmd) if shell == "exec_command" => {
-            Some((shell.to_string(), json!({ "cmd": cmd })))
+            // `login: false`: a login shell would reset PATH from /etc/profile.
+            Some((shell.to_string(), json!({ "cmd": cmd, "login": false })))
         }
         Turn::Bash(cmd) => Some((
             shell.to_string(),
@@ -680,8 +681,10 @@ fn messages_object(ids: &Ids, turn: &Turn) -> Value {
 /// The output item of a Responses turn: a function call, or an assistant message.
 fn responses_item(ids: &Ids, turn: &Turn, shell: &str) -> Value {
     match (tool_call(turn, shell), turn) {
-        (Some((name, input)), _) => json!({"type": "function_call", "id": format!("fc_{}", ids.tool),
-            "call_id": ids.tool, "name": name, "arguments": input.to_string(), "status": "completed"}),
+        (Some((name, input)), _) => {
+            json!({"type": "function_call", "id": format!("fc_{}", ids.tool),
+            "call_id": ids.tool, "name": name, "arguments": input.to_string(), "status": "completed"})
+        }
         (None, Turn::Text(t)) => json!({"type": "message", "id": ids.msg, "role": "assistant",
             "status": "completed", "content": [{"type": "output_text", "text": t, "annotations": []}]}),
         (None, _) => unreachable!(),
@@ -842,7 +845,9 @@ mod tests {
         let first = post(
             srv.port(),
             path,
-            &format!(r#"{{"model":"m","stream":true,{tools},"messages":[{{"role":"user","content":"x"}}]}}"#),
+            &format!(
+                r#"{{"model":"m","stream":true,{tools},"messages":[{{"role":"user","content":"x"}}]}}"#
+            ),
             false,
         );
         assert!(
@@ -861,7 +866,9 @@ mod tests {
         let second = post(
             srv.port(),
             path,
-            &format!(r#"{{"model":"m","stream":true,{tools},"messages":[{{"role":"user","content":"x"}},{{"role":"assistant","content":[]}},{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":"SECRET?"}}]}}]}}"#),
+            &format!(
+                r#"{{"model":"m","stream":true,{tools},"messages":[{{"role":"user","content":"x"}},{{"role":"assistant","content":[]}},{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":"SECRET?"}}]}}]}}"#
+            ),
             true,
         );
         assert!(
@@ -885,19 +892,23 @@ mod tests {
         let first = post(
             srv.port(),
             "/v1/responses",
-            &format!(r#"{{"model":"m","stream":true,{tools},"input":[{{"type":"message","role":"user","content":[]}}]}}"#),
+            &format!(
+                r#"{{"model":"m","stream":true,{tools},"input":[{{"type":"message","role":"user","content":[]}}]}}"#
+            ),
             false,
         );
         assert!(
             first.contains("event: response.completed")
                 && first.contains(r#""name":"exec_command""#)
-                && first.contains(r#"{\"cmd\":\"echo hi\"}"#),
+                && first.contains(r#"{\"cmd\":\"echo hi\",\"login\":false}"#),
             "{first}"
         );
         let second = post(
             srv.port(),
             "/v1/responses",
-            &format!(r#"{{"model":"m","stream":true,{tools},"input":[{{"type":"function_call","call_id":"c"}},{{"type":"function_call_output","call_id":"c","output":"hi"}}]}}"#),
+            &format!(
+                r#"{{"model":"m","stream":true,{tools},"input":[{{"type":"function_call","call_id":"c"}},{{"type":"function_call_output","call_id":"c","output":"hi"}}]}}"#
+            ),
             false,
         );
         assert!(second.contains(r#""text":"done""#), "{second}");
