@@ -251,7 +251,17 @@ fn project() -> Sandbox {
         &h.join(".claude/settings.json"),
         r#"{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"~/.claude/hooks/stop.sh"}]}]}}"#,
     );
-    write(&h.join(".claude/hooks/stop.sh"), "#!/bin/sh\ntrue\n");
+    // The user's Stop hook, named by path in settings.json: inside it must run from the
+    // private copy (the user's folder is unreadable there).
+    write(
+        &h.join(".claude/hooks/stop.sh"),
+        "#!/bin/sh\necho ran > \"$CLAUDE_PROJECT_DIR/hook-ran.txt\"\n",
+    );
+    std::fs::set_permissions(
+        h.join(".claude/hooks/stop.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     write(
         &h.join(".claude/skills/mine/SKILL.md"),
         "the user's skill\n",
@@ -463,6 +473,15 @@ fn claude_session(test: &str, launch: impl Fn(&Tools, &Sandbox, &[(&str, String)
     assert!(
         srv.everything_sent().contains("SEEDED-USER-MEMORY-7f3a"),
         "the user's CLAUDE.md did not reach the model: {}",
+        run.context()
+    );
+    // The user's hook ran, from the private copy its rewritten path names.
+    assert_eq!(
+        std::fs::read_to_string(s.project.join("hook-ran.txt"))
+            .ok()
+            .as_deref(),
+        Some("ran\n"),
+        "the user's Stop hook did not run: {}",
         run.context()
     );
     // The user's home, ~/.claude and ~/.claude.json included, is byte-identical.

@@ -81,6 +81,10 @@ pub struct Home {
     /// Names under the user's folder that hold credentials: never copied.
     #[serde(default)]
     pub credentials: Vec<String>,
+    /// Seeded text files in which the user's folder, as a path (`~/.claude/hooks/x.sh`), is
+    /// rewritten as `$VAR/...`: the user's folder is unreadable inside, the private copy is not.
+    #[serde(default)]
+    pub rewrite: Vec<String>,
     pub source: String,
 }
 

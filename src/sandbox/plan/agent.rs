@@ -115,10 +115,24 @@ fn private_homes(
         p.env_set.insert(h.var.clone(), real.display().to_string());
         if let Some(user) = user_dir(cx, &h.user) {
             for name in &h.seed {
-                p.seeds.push(Seed::Copy {
-                    from: user.join(name),
-                    root: agent_dir.clone(),
-                    rel: name.clone(),
+                let from = user.join(name);
+                let text = if h.rewrite.contains(name) {
+                    endpoint::read_user_file(&from, MAX_STATE)?
+                } else {
+                    None
+                };
+                p.seeds.push(match text {
+                    Some(text) => Seed::Bytes {
+                        root: agent_dir.clone(),
+                        rel: name.clone(),
+                        bytes: rewrite_home(&text, &user, &h.var, cx).into_bytes(),
+                        mode: 0o600,
+                    },
+                    None => Seed::Copy {
+                        from,
+                        root: agent_dir.clone(),
+                        rel: name.clone(),
+                    },
                 });
             }
         }
@@ -147,6 +161,26 @@ fn private_homes(
         }
     }
     Ok(())
+}
+
+/// `text` with the user's folder, spelled as a path (`~/.claude/`, `$HOME/.claude/`, its
+/// absolute path), made `$VAR/`: a command that names a file there reaches the private copy.
+fn rewrite_home(text: &str, user: &Path, var: &str, cx: &Context<'_>) -> String {
+    let abs = user.display().to_string();
+    let mut spellings = vec![format!("{abs}/")];
+    if let Ok(rest) = user.strip_prefix(&cx.env.home) {
+        let rest = rest.display();
+        spellings.extend([
+            format!("~/{rest}/"),
+            format!("$HOME/{rest}/"),
+            format!("${{HOME}}/{rest}/"),
+        ]);
+    }
+    let mut out = text.to_string();
+    for s in spellings {
+        out = out.replace(&s, &format!("${var}/"));
+    }
+    out
 }
 
 /// A path template of the user's, absolute.
@@ -512,7 +546,15 @@ mod tests {
     fn the_agent_gets_a_private_home_and_a_masked_key() {
         let f = fixture();
         std::fs::create_dir_all(f.home.join(".claude")).unwrap();
-        std::fs::write(f.home.join(".claude/settings.json"), "{}").unwrap();
+        let abs = f.home.join(".claude/hooks/b.sh");
+        std::fs::write(
+            f.home.join(".claude/settings.json"),
+            format!(
+                r#"{{"hooks":["~/.claude/hooks/a.sh","{}"]}}"#,
+                abs.display()
+            ),
+        )
+        .unwrap();
         let p = policy(
             &f,
             &[
@@ -550,10 +592,17 @@ mod tests {
             var: "NO_PROXY".into(),
             item: "localhost".into()
         }));
-        assert!(p
+        let Some(Seed::Bytes { bytes, .. }) = p
             .seeds
             .iter()
-            .any(|s| s.target() == cfg.join("settings.json")));
+            .find(|s| s.target() == cfg.join("settings.json"))
+        else {
+            panic!("settings.json is seeded, rewritten: {:?}", p.seeds)
+        };
+        assert_eq!(
+            String::from_utf8_lossy(bytes),
+            r#"{"hooks":["$CLAUDE_CONFIG_DIR/hooks/a.sh","$CLAUDE_CONFIG_DIR/hooks/b.sh"]}"#
+        );
         assert!(!p
             .seeds
             .iter()
