@@ -279,6 +279,27 @@ fn gemini_mcp(
         settings = json!({});
     }
     settings["mcpServers"] = Value::Object(servers.clone());
+    // Headless Gemini CLI stops with "Invalid auth method selected" unless the settings name
+    // one (0.61.0, tried): with a key in the environment and none chosen, the key's.
+    let chosen = settings
+        .pointer("/security/auth/selectedType")
+        .is_some_and(Value::is_string);
+    if !chosen {
+        let kind = if cx.env.var("GOOGLE_GENAI_USE_VERTEXAI").is_some() {
+            Some("vertex-ai")
+        } else if cx.env.var("GEMINI_API_KEY").is_some() {
+            Some("gemini-api-key")
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            set_path(
+                &mut settings,
+                &["security".into(), "auth".into(), "selectedType".into()],
+                Some(json!(kind)),
+            );
+        }
+    }
     p.seeds
         .retain(|s| s.target() != agent_dir.join("settings.json"));
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("json");
@@ -726,6 +747,7 @@ mod tests {
         };
         let v: Value = serde_json::from_slice(bytes).unwrap();
         assert_eq!(v["mcpServers"]["context7"]["command"], "npx");
+        assert_eq!(v["security"]["auth"]["selectedType"], "gemini-api-key");
         assert_eq!(env_entry(&p, "GEMINI_API_KEY").unwrap()["mode"], "mask");
     }
 }
