@@ -135,9 +135,11 @@ pub struct InitArgs {
     /// Remembered until --agent.
     #[arg(long, conflicts_with = "agent")]
     pub no_agent: bool,
-    /// Take the agent and its recipes again after --no-agent.
-    #[arg(long)]
-    pub agent: bool,
+    /// The coding agent the recipes and `srt-gen run` start: claude (the default), codex,
+    /// gemini or opencode (`srt-gen list` shows them). Remembered; after --no-agent it
+    /// takes the agent and its recipes again.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
     /// Give this folder a policy of its own inside a larger project: the enclosing
     /// project's policy records it and write-protects its srt-gen files.
     #[arg(long)]
@@ -343,11 +345,12 @@ impl From<InitArgs> for init::InitOptions {
                 platforms: platform.map(PlatformArg::platforms),
                 agent: if no_agent {
                     Some(false)
-                } else if agent {
+                } else if agent.is_some() {
                     Some(true)
                 } else {
                     None
                 },
+                agent_name: agent,
                 declare_subproject: None,
                 project_hosts: if no_project_hosts {
                     Some(false)

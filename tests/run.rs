@@ -42,7 +42,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "network": { "allowedDomains": ["index.crates.io"], "deniedDomains": [] },
   "filesystem": {
     "denyRead": ["~/.ssh"],
-    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
+    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.tool-state.json", "/nonexistent-srt-gen-test/cache"],
     "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments"]
   }
 }
@@ -80,7 +80,20 @@ fn cmd(s: &Sandbox, bin: &Path) -> Command {
 }
 
 fn clean(s: &Sandbox, out: &[u8]) -> String {
+    // The agent's state folder is named after a hash of the (temporary) project path.
     let text = s.clean(out);
+    let mut text = text;
+    while let Some(i) = text.find("/projects/project-") {
+        let at = i + "/projects/project-".len();
+        let hex = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count();
+        if hex == 0 {
+            break;
+        }
+        text = format!("{}[STATE]{}", &text[..i], &text[at + hex..]);
+    }
     // The start marker is named after srt-gen's process id.
     let re_start = text.find(".srt-gen-run-");
     match re_start {
@@ -182,7 +195,7 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
     );
     // Folders under the home are created; a file and a path elsewhere are not.
     assert!(s.home().join(".cargo/registry").is_dir());
-    assert!(!s.home().join(".claude.json").exists());
+    assert!(!s.home().join(".tool-state.json").exists());
     assert!(!Path::new("/nonexistent-srt-gen-test").exists());
     let err = s.clean(&out.stderr);
     assert!(err.contains("created [HOME]/.cargo/registry"), "{err}");

@@ -82,6 +82,18 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
     (!missing.is_empty()).then(|| Error::Usage(missing.join("\n")))
 }
 
+/// An agent is chosen, not added: one policy is for one agent.
+fn agents_refused(catalog: &Catalog, names: &[String]) -> Option<Error> {
+    let agent = names
+        .iter()
+        .filter_map(|n| catalog.get(n))
+        .find(|f| f.kind == Kind::Agent)?;
+    Some(Error::Usage(format!(
+        "`{}` is an agent, not a fragment to add: choose it with `srt-gen init --agent {}` (the recipes and `srt-gen run` then start it)",
+        agent.name, agent.name
+    )))
+}
+
 fn quote_list(names: &[String]) -> String {
     let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     match q.len() {
@@ -110,7 +122,7 @@ pub fn add_refreshing(
     let (project, catalog, base, initialised, mut warnings) = match found.has_policy {
         true => {
             let (project, catalog, old) = open(found.project, start, env)?;
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             (project, catalog, old, false, Vec::new())
@@ -120,7 +132,7 @@ pub fn add_refreshing(
             let project = found.project;
             let catalog = Catalog::load(&project.root, env)?;
             // Check the names before detecting, so a typo costs no walk.
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             let opts = PlanOptions::default();

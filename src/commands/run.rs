@@ -17,7 +17,7 @@ use crate::sandbox::{plan_run, prepare, Prepared, RunOptions};
 /// `srt-gen run`.
 pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     if opts.print_policy {
-        let planned = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+        let planned = plan_run(cwd, env, opts.force, &opts.command)?;
         std::io::stdout()
             .write_all(&planned.policy.to_bytes())
             .map_err(|e| Error::io("cannot write to stdout", e))?;
@@ -123,7 +123,7 @@ fn dry_run_text(
             .collect();
         let _ = writeln!(s, "placeholder {}", paths.join(" "));
     }
-    for d in &policy.create {
+    for d in policy.create.iter().filter(|d| !pre.create.contains(d)) {
         let _ = writeln!(s, "create      {}", env.tilde(d));
     }
     for f in &policy.files {

@@ -28,6 +28,7 @@ pub fn compose(
         platforms: old.platforms.clone(),
         no_agent: old.no_agent,
         subprojects: old.subprojects.clone(),
+        agent: old.agent.clone(),
         ..Record::default()
     };
 

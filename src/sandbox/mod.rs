@@ -22,6 +22,7 @@ pub mod observe;
 pub mod placeholders;
 pub mod plan;
 pub mod preflight;
+pub mod seed;
 pub mod srt;
 pub mod state;
 mod supervise;
@@ -36,6 +37,11 @@ use crate::policy::settings::Settings;
 use launch::Launch;
 use preflight::{preflight, Preflight};
 use srt::{find_srt, missing_message, missing_tools, Missing, SrtPath};
+
+/// Whether srt-gen runs as root (Claude Code then needs `IS_SANDBOX=1` inside).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
 
 /// What `run` and `learn` start inside the sandbox, and how.
 #[derive(Debug, Clone, Default)]
@@ -79,8 +85,9 @@ pub struct Planned {
     pub policy: plan::RunPolicy,
 }
 
-/// See [`Planned`]. `agent`: the run starts the agent (no command was given).
-pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
+/// See [`Planned`]. `command`: what the run starts; none, or the agent's own program
+/// (`srt-gen run -- claude ...`, as the recipes start it), is a run of the agent.
+pub fn plan_run(cwd: &Path, env: &Env, force: bool, command: &[String]) -> Result<Planned, Error> {
     // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
@@ -94,6 +101,13 @@ pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Plann
     let project = found.project;
     let settings = crate::policy::load::load_policy(&project, env, force)?;
     let catalog = Catalog::load(&project.root, env)?;
+    let agent = command.is_empty()
+        || crate::catalog::agent::chosen(&catalog, settings.agent_name())
+            .ok()
+            .and_then(|f| f.agent.as_ref())
+            .is_some_and(|spec| {
+                Path::new(&command[0]).file_name() == Some(std::ffi::OsStr::new(&spec.program))
+            });
     let policy = plan::build(
         &plan::Context {
             project: &project,
@@ -128,7 +142,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         catalog,
         policy,
-    } = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+    } = plan_run(cwd, env, opts.force, &opts.command)?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
@@ -139,10 +153,14 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     }
     let pre = preflight(&project, &policy.settings, env)?;
     let command = if opts.command.is_empty() {
-        crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
+        let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
+        crate::catalog::agent::commands(
+            agent,
+            settings.fragment_names(),
+            &catalog,
             opts.prompt.as_deref(),
         )
+        .autonomous
     } else {
         opts.command.clone()
     };
