@@ -95,6 +95,7 @@ impl<'a> LintContext<'a> {
                 project.settings.clone(),
                 project.justfile.clone(),
                 project.root.join(".srt-gen").join("fragments"),
+                project.root.join(".srt-gen").join("learn"),
             ],
         }
     }
