@@ -121,14 +121,24 @@ fn is_executable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// Whether strace can trace here: `strace -f -qq -o /dev/null true` (ptrace may be
-/// forbidden, in a container say). The error is strace's own first line.
-pub fn probe(strace: &Path) -> Result<(), String> {
-    let out = std::process::Command::new(strace)
-        .args(["-f", "-qq", "-o", "/dev/null", "--", "true"])
+/// Whether strace can trace here, with the options `learn` uses: `true` under them, the
+/// trace thrown away (ptrace may be forbidden, in a container say; an old strace lacks an
+/// option). The error is strace's own first line.
+pub fn probe(tracer: &Tracer) -> Result<(), String> {
+    let mut argv = tracer.prefix();
+    if let Some(i) = argv.iter().position(|a| a == "-o") {
+        argv[i + 1] = "/dev/null".into();
+    }
+    // Without setpriv: `true` directly after `--`.
+    if let Some(i) = argv.iter().position(|a| a == "--") {
+        argv.truncate(i + 1);
+    }
+    let out = std::process::Command::new(&argv[0])
+        .args(&argv[1..])
+        .arg("true")
         .stdin(std::process::Stdio::null())
         .output()
-        .map_err(|e| format!("cannot start {}: {e}", strace.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", tracer.program.display()))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -188,6 +198,9 @@ impl Tracer {
             format!("trace={}", calls.join(",")),
             "-e".into(),
             "write=1,2".into(),
+            // A child's pid as strace knows it: inside bubblewrap's PID namespace, clone()
+            // returns the namespace's own number.
+            "--decode-pids=pidns".into(),
             "-o".into(),
             self.file.display().to_string(),
             "--".into(),
@@ -213,8 +226,34 @@ impl Tracer {
 
 impl Drop for Tracer {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if !self.dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
+}
+
+/// `doctor`: strace found and able to trace here, with the options `learn` uses; its
+/// version line.
+pub fn check(env: &Env) -> Result<(PathBuf, String), String> {
+    let program = find(env).ok_or_else(|| match env.var(STRACE_ENV) {
+        Some(v) => format!("{STRACE_ENV} names {v}, which is not an absolute path to an executable"),
+        None => "not installed".to_string(),
+    })?;
+    let tracer = Tracer {
+        program: program.clone(),
+        file: PathBuf::from("/dev/null"),
+        dir: PathBuf::new(),
+        setpriv: None,
+    };
+    probe(&tracer)?;
+    let version = std::process::Command::new(&program)
+        .arg("-V")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.lines().next().map(str::to_string))
+        .unwrap_or_default();
+    Ok((program, version))
 }
 
 /// What kind of access was refused.
@@ -275,8 +314,19 @@ pub struct Trace {
 /// Parses strace's output (`-f -qq -x -y -s 0 -e write=1,2`); `cwd` is the first process's
 /// working directory.
 pub fn parse(reader: impl BufRead, cwd: &Path) -> Trace {
+    parse_with(reader, cwd, Phase::Outside)
+}
+
+/// Parses a trace taken inside the sandbox (every process is the sandbox's): the learn
+/// corpus holds such traces, captured by running strace under srt.
+pub fn parse_sandboxed(reader: impl BufRead, cwd: &Path) -> Trace {
+    parse_with(reader, cwd, Phase::Sandboxed)
+}
+
+fn parse_with(reader: impl BufRead, cwd: &Path, first: Phase) -> Trace {
     let mut p = Parser {
         cwd0: cwd.to_path_buf(),
+        first,
         ..Parser::default()
     };
     let mut lines = BoundedLines {
@@ -335,8 +385,9 @@ impl<R: BufRead> BoundedLines<R> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Phase {
+    #[default]
     /// srt and what it starts before bubblewrap.
     Outside,
     /// bubblewrap itself, and what it forks before another program starts.
@@ -349,6 +400,8 @@ enum Phase {
 struct Proc {
     phase: Phase,
     cwd: PathBuf,
+    /// Whether `cwd` is known (a process of a trace taken inside, before any chdir, is not).
+    cwd_known: bool,
     program: String,
     /// Unfinished output lines, per descriptor (1, 2).
     partial: [Vec<u8>; 2],
@@ -369,6 +422,8 @@ enum Event {
 #[derive(Debug, Default)]
 struct Parser {
     cwd0: PathBuf,
+    /// The phase of the first process (outside, unless the trace was taken inside).
+    first: Phase,
     procs: HashMap<u32, Proc>,
     /// The text of a call strace printed as `<unfinished ...>`, per pid.
     unfinished: HashMap<u32, String>,
@@ -394,7 +449,10 @@ impl Parser {
             return;
         }
         self.flush_dump();
-        let Some((pid, rest)) = split_pid(line) else {
+        let Some((pid, rest)) = split_pid(line).or_else(|| {
+            // strace without -f prints no pid: one process, the sandbox's when traced inside.
+            (self.first == Phase::Sandboxed).then_some((0, line))
+        }) else {
             return;
         };
         let text = if let Some(r) = rest.strip_prefix("<... ") {
@@ -415,13 +473,22 @@ impl Parser {
         let Some(call) = Call::parse(&text) else {
             return;
         };
-        if self.procs.is_empty() && !self.orphans.contains_key(&pid) {
-            // The first process: srt (or the chain that starts it), outside.
+        // The first process is srt (or the chain that starts it); in a trace taken inside
+        // the sandbox, every process is the sandbox's (such traces name no clones).
+        let inside = self.first == Phase::Sandboxed && !self.procs.contains_key(&pid);
+        if (self.procs.is_empty() || inside) && !self.orphans.contains_key(&pid) {
+            if self.first == Phase::Sandboxed {
+                self.trace.saw_sandbox = true;
+            }
+            // A trace taken inside starts where the command started (the project), but lines
+            // without a pid may be any process's.
+            let known = self.procs.is_empty() && pid != 0;
             self.procs.insert(
                 pid,
                 Proc {
-                    phase: Phase::Outside,
+                    phase: self.first,
                     cwd: self.cwd0.clone(),
+                    cwd_known: known,
                     program: String::new(),
                     partial: Default::default(),
                 },
@@ -448,15 +515,21 @@ impl Parser {
 
     /// The event a completed call stands for, if it matters.
     fn event(&self, pid: u32, call: &Call, raw: &str) -> Option<Event> {
-        let cwd = self.procs.get(&pid).map(|p| p.cwd.clone());
+        let cwd = self
+            .procs
+            .get(&pid)
+            .filter(|p| p.cwd_known)
+            .map(|p| p.cwd.clone());
         let resolve = |dir: Option<&str>, path: &str| -> Option<PathBuf> {
             let path = unquote(path)?;
             if path.starts_with('/') {
                 return Some(crate::env::normalize(Path::new(&path)));
             }
+            // Relative to the descriptor's folder (`-y`), else to the process's own folder,
+            // when the trace says what that is.
             let base = match dir.map(decoration) {
                 Some(Some(d)) => PathBuf::from(d),
-                _ => cwd.clone().unwrap_or_default(),
+                _ => cwd.clone()?,
             };
             Some(crate::env::normalize(&base.join(path)))
         };
@@ -610,13 +683,16 @@ impl Parser {
                 proc.program = name;
             }
             Event::Cwd(dir) => {
-                self.procs.get_mut(&pid).expect("checked").cwd = dir;
+                let proc = self.procs.get_mut(&pid).expect("checked");
+                proc.cwd = dir;
+                proc.cwd_known = true;
             }
             Event::Child(child) => {
                 let parent = self.procs.get(&pid).expect("checked");
                 let proc = Proc {
                     phase: parent.phase,
                     cwd: parent.cwd.clone(),
+                    cwd_known: parent.cwd_known,
                     program: parent.program.clone(),
                     partial: Default::default(),
                 };
@@ -834,6 +910,15 @@ impl Call {
             .next()
             .and_then(|r| r.split('<').next())
             .and_then(|r| r.parse::<i64>().ok());
+        // `= 2 /* 22743 in strace's PID NS */`
+        let ret = match result.split_once("/* ") {
+            Some((_, c)) if c.contains(" in strace's PID NS") => c
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<i64>().ok())
+                .or(ret),
+            _ => ret,
+        };
         let errno = if ret == Some(-1) {
             words
                 .next()
@@ -959,6 +1044,8 @@ mod tests {
         let c = Call::parse("clone3({flags=CLONE_VM, exit_signal=SIGCHLD}, 88) = 4242").unwrap();
         assert_eq!(c.ret, Some(4242));
         assert_eq!(c.args.len(), 2);
+        let c = Call::parse("vfork() = 2 /* 22743 in strace's PID NS */").unwrap();
+        assert_eq!(c.ret, Some(22743));
         let c = Call::parse(r#"write(2<pipe:[1234]>, ""..., 12) = 12"#).unwrap();
         assert!(c.ok());
         assert_eq!(decoration("AT_FDCWD</a\\x3eb>").as_deref(), Some("/a>b"));

@@ -42,6 +42,8 @@ pub enum Proposal {
     Denied { by: String, why: String },
     /// srt allowed it; the network failed.
     Network { why: String },
+    /// `--last`: the policy allows it now.
+    Allowed { by: String },
     /// The tool went around srt's proxy.
     Direct { why: String },
     /// Never made writable, whatever the output says.
@@ -86,6 +88,9 @@ pub struct MapContext<'a> {
     pub relevant: BTreeSet<String>,
     /// The command's exit status.
     pub exit: u8,
+    /// The findings come from the last report (`--last`), not this run: the policy may
+    /// have changed since.
+    pub from_last: bool,
 }
 
 impl<'a> MapContext<'a> {
@@ -131,6 +136,7 @@ impl<'a> MapContext<'a> {
             base,
             relevant,
             exit,
+            from_last: false,
         }
     }
 
@@ -188,6 +194,14 @@ fn write(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
         return (d, Vec::new());
     }
     if let Some(e) = ctx.view.writable(&path) {
+        if ctx.from_last {
+            return (
+                Proposal::Allowed {
+                    by: format!("filesystem.allowWrite {}", e.spelled),
+                },
+                Vec::new(),
+            );
+        }
         let why = match seen.error.as_deref() {
             Some("EROFS" | "ENOENT") | None => format!(
                 "allowWrite `{}` covers it; srt skips a write path that did not exist when it started: create it, then run again",
@@ -203,7 +217,10 @@ fn write(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
     if let Some(why) = never(&path, ctx) {
         return (Proposal::Never { why }, Vec::new());
     }
-    // The catalog fragment whose template produces the path.
+    // The catalog fragment whose template produces the path; or, for a tool's own folder
+    // (`mkdir ~/.yarn`), one of the project's fragments whose entry lies inside it
+    // (`~/.yarn/berry`: srt-gen creates it before the run, so the folder is there).
+    let own_folder = tool_folder(&path, seen, ctx).is_ok_and(|f| f == path);
     let matching: Vec<(&Fragment, String)> = ctx
         .candidates
         .iter()
@@ -211,7 +228,11 @@ fn write(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
             entries
                 .iter()
                 .filter(|r| r.list == List::AllowWrite)
-                .find(|r| path.starts_with(resolve(&r.value, ctx.env, &ctx.root)))
+                .find(|r| {
+                    let e = resolve(&r.value, ctx.env, &ctx.root);
+                    path.starts_with(&e)
+                        || (own_folder && ctx.relevant.contains(&f.name) && e.starts_with(&path))
+                })
                 .map(|r| (*f, r.value.clone()))
         })
         .collect();
@@ -225,7 +246,7 @@ fn write(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
         Ok(f) => f,
         Err(why) => return (Proposal::Nothing { why }, Vec::new()),
     };
-    if let Some(why) = never(&folder, ctx) {
+    if let Some(why) = never(&folder, ctx).or_else(|| outside(&folder, ctx)) {
         return (Proposal::Never { why }, Vec::new());
     }
     local(List::AllowWrite, ctx.tilde(&folder), ctx)
@@ -237,7 +258,7 @@ fn read(seen: &Seen, ctx: &MapContext<'_>) -> Proposal {
         Some(e) => Proposal::Denied {
             by: format!("filesystem.denyRead {}", e.spelled),
             why: format!(
-                "unreadable on purpose: {}; nothing is proposed",
+                "unreadable on purpose: {}",
                 source_of(ctx, List::DenyRead, &e.spelled)
                     .unwrap_or_else(|| "an entry of the policy".into())
             ),
@@ -268,9 +289,7 @@ fn moved(seen: &Seen, ctx: &MapContext<'_>) -> Proposal {
         to.as_deref().map(|t| format!(" to {}", shown(t))).unwrap_or_default()
     );
     if let Some(t) = toolchain {
-        why.push_str(&format!(
-            "; {t}: install it outside the sandbox first (for rustup: `rustup toolchain install` in the project), never from inside"
-        ));
+        why.push_str(&format!("; the destination is {t}"));
     }
     Proposal::Move { why }
 }
@@ -292,6 +311,25 @@ fn host(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
             },
             Vec::new(),
         );
+    }
+    if ctx.from_last {
+        let port = crate::hosts::split_port(host).1;
+        let allowed = ctx
+            .settings
+            .strings(List::AllowedDomains)
+            .into_iter()
+            .find(|p| {
+                crate::hosts::matches(p, &bare)
+                    && crate::hosts::split_port(p).1.is_none_or(|pp| Some(pp) == port)
+            });
+        if let Some(a) = allowed {
+            return (
+                Proposal::Allowed {
+                    by: format!("network.allowedDomains {a}"),
+                },
+                Vec::new(),
+            );
+        }
     }
     let matching: Vec<(&Fragment, String)> = ctx
         .candidates
@@ -537,9 +575,7 @@ fn never(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
         }
     }
     if let Some(t) = toolchain(path, ctx) {
-        return Some(format!(
-            "`{shown}` is in {t}; install it outside the sandbox (for rustup: `rustup toolchain install` in the project), never from inside"
-        ));
+        return Some(format!("`{shown}` is in {t}"));
     }
     for f in lint::paths::STARTUP_FILES {
         let f = home.join(f);
@@ -580,6 +616,19 @@ fn never(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
     None
 }
 
+/// A project-local entry stays in the home folder or the project: elsewhere is a system
+/// folder that every program on the machine shares (`/var/lib/gems`, `/usr/local/share`).
+fn outside(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
+    let home = crate::env::resolve_symlinks(&ctx.env.home);
+    let root = crate::env::resolve_symlinks(&ctx.root);
+    (!path.starts_with(&home) && !path.starts_with(&root)).then(|| {
+        format!(
+            "`{}` is outside your home folder and the project: a system folder that every program on the machine shares",
+            ctx.tilde(path)
+        )
+    })
+}
+
 /// A folder whose programs run outside later: RUSTUP_HOME and corepack's home as wholes
 /// (check's list has their program folders).
 fn toolchain(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
@@ -593,19 +642,60 @@ fn toolchain(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
         .var("XDG_CACHE_HOME")
         .filter(|v| Path::new(v).is_absolute())
         .map_or_else(|| env.home.join(".cache"), PathBuf::from);
+    let data = env
+        .var("XDG_DATA_HOME")
+        .filter(|v| Path::new(v).is_absolute())
+        .map_or_else(|| env.home.join(".local/share"), PathBuf::from);
+    let var_or = |var: &str, default: PathBuf| -> PathBuf {
+        env.var(var)
+            .filter(|v| Path::new(v).is_absolute())
+            .map_or(default, PathBuf::from)
+    };
+    // Each holds programs that run outside later (rustup book "Environment variables";
+    // corepack's README; uv's docs "Storage"; pipx's docs), with how to fill it outside.
     let homes = [
-        (home_of("RUSTUP_HOME", ".rustup"), "rustup's toolchains"),
         (
-            env.var("COREPACK_HOME")
-                .filter(|v| Path::new(v).is_absolute())
-                .map_or_else(|| cache.join("node/corepack"), PathBuf::from),
+            home_of("RUSTUP_HOME", ".rustup"),
+            "rustup's toolchains",
+            "`rustup toolchain install` in the project",
+        ),
+        (
+            var_or("COREPACK_HOME", cache.join("node/corepack")),
             "corepack's package managers",
+            "`corepack install` in the project",
+        ),
+        (
+            var_or("UV_TOOL_DIR", data.join("uv/tools")),
+            "uv's installed tools (their programs are linked onto PATH)",
+            "`uv tool install`",
+        ),
+        (
+            var_or("UV_PYTHON_INSTALL_DIR", data.join("uv/python")),
+            "uv's managed Python interpreters",
+            "`uv python install`",
+        ),
+        (
+            var_or("PIPX_HOME", data.join("pipx")),
+            "pipx's installed tools",
+            "`pipx install`",
+        ),
+        (
+            var_or("VIRTUALENV_OVERRIDE_APP_DATA", data.join("virtualenv")),
+            "virtualenv's app data (the pip and setuptools it seeds every new environment with)",
+            "virtualenv run outside; inside, VIRTUALENV_OVERRIDE_APP_DATA gives it a folder of the sandbox's own, and without one it uses a temporary one",
+        ),
+        (
+            cache.join("virtualenv"),
+            "virtualenv's app data (the pip and setuptools it seeds every new environment with)",
+            "virtualenv run outside; inside, VIRTUALENV_OVERRIDE_APP_DATA gives it a folder of the sandbox's own, and without one it uses a temporary one",
         ),
     ];
     homes
         .into_iter()
-        .find(|(h, _)| path.starts_with(crate::env::resolve_symlinks(h)) || path.starts_with(h))
-        .map(|(_, what)| what.to_string())
+        .find(|(h, _, _)| {
+            path.starts_with(crate::env::resolve_symlinks(h)) || path.starts_with(h)
+        })
+        .map(|(_, what, how)| format!("{what}: fill it outside the sandbox ({how}), never from inside"))
 }
 
 /// Site-packages, `.pth` files, Python's user base and start-up file, Node's global module
@@ -672,33 +762,33 @@ fn tool_folder(path: &Path, seen: &Seen, ctx: &MapContext<'_>) -> Result<PathBuf
     for c in &containers {
         if let Ok(rest) = path.strip_prefix(c) {
             return match rest.components().next() {
+                // A file right in it (a lock or a probe) belongs to no one tool.
+                Some(_) if rest.components().count() == 1 && names_a_file(path, seen) => Err(
+                    format!("a file right in {}, every tool's folder (a lock or a probe): too wide", ctx.tilde(c)),
+                ),
                 Some(first) => Ok(c.join(first)),
                 None => Err(format!("{} is every tool's folder; too wide", ctx.tilde(c))),
             };
         }
     }
+    // A tool's dot folder holds its configuration too: the folder below it that the call
+    // was in (`~/.gradle/workers`), or the dot folder itself for a file directly in it.
     if let Ok(rest) = path.strip_prefix(&home) {
-        if let Some(first) = rest.components().next() {
+        let mut parts = rest.components();
+        if let Some(first) = parts.next() {
             let first = first.as_os_str().to_string_lossy();
             if first.starts_with('.') && first != ".local" {
-                return Ok(home.join(&*first));
+                let tool = home.join(&*first);
+                return Ok(match (parts.next(), parts.next()) {
+                    (Some(sub), Some(_)) => tool.join(sub),
+                    (Some(sub), None) if !names_a_file(&tool.join(sub), seen) => tool.join(sub),
+                    _ => tool,
+                });
             }
         }
     }
     // A folder the call made or named, or the folder of a file.
-    let file = match seen.op.as_deref() {
-        Some("mkdir" | "mkdirat" | "rmdir") => false,
-        Some("open" | "openat" | "openat2" | "creat" | "truncate" | "unlink" | "symlink"
-        | "symlinkat" | "link" | "linkat" | "rename" | "renameat" | "renameat2") => true,
-        _ => {
-            if path.exists() {
-                !path.is_dir()
-            } else {
-                crate::sandbox::preflight::names_a_file(path)
-            }
-        }
-    };
-    let folder = if file {
+    let folder = if names_a_file(path, seen) {
         path.parent().unwrap_or(path).to_path_buf()
     } else {
         path.to_path_buf()
@@ -710,6 +800,24 @@ fn tool_folder(path: &Path, seen: &Seen, ctx: &MapContext<'_>) -> Result<PathBuf
         ));
     }
     Ok(folder)
+}
+
+/// Whether the refused path is a file (its folder is the entry) or a folder.
+fn names_a_file(path: &Path, seen: &Seen) -> bool {
+    match seen.op.as_deref() {
+        Some("mkdir" | "mkdirat" | "rmdir") => false,
+        Some(
+            "open" | "openat" | "openat2" | "creat" | "truncate" | "unlink" | "symlink"
+            | "symlinkat" | "link" | "linkat" | "rename" | "renameat" | "renameat2",
+        ) if Some(path) == Some(Path::new(&seen.target)) => true,
+        _ => {
+            if path.exists() {
+                !path.is_dir()
+            } else {
+                crate::sandbox::preflight::names_a_file(path)
+            }
+        }
+    }
 }
 
 /// The `source` of the catalog entry that gives `spelled` in `list`: the base fragment's,

@@ -51,6 +51,8 @@ const NOT_WRITABLE: &[(&str, &str)] = &[
     ("is not write-able at", "virtualenv: not write-able"),
     // Hatch: "Unable to create config file located at `/h/.config/hatch/config.toml`."
     ("Unable to create config file located at", "Hatch: unable to create config file"),
+    // Bundler: "`/h` is not writable."
+    ("` is not writable.", "Bundler: not writable"),
 ];
 
 /// Words a tool prints when it resolved a host itself, without srt's proxy (there is no

@@ -190,6 +190,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
         env,
         evidence::gather(&inputs, &view, env),
         exit,
+        false,
     )?;
     let saved = last::Saved {
         version: 0,
@@ -247,7 +248,7 @@ fn learn_last(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report)
             ok
         })
         .collect();
-    let items = items_for(&project, &settings, env, seen, saved.exit)?;
+    let items = items_for(&project, &settings, env, seen, saved.exit, true)?;
     let mut report = Report {
         command: saved.command_text,
         exit: saved.exit,
@@ -286,6 +287,7 @@ fn items_for(
     env: &Env,
     seen: Vec<Seen>,
     exit: u8,
+    from_last: bool,
 ) -> Result<Vec<Item>, Error> {
     if seen.is_empty() {
         return Ok(Vec::new());
@@ -295,7 +297,8 @@ fn items_for(
         .found
         .into_keys()
         .collect();
-    let ctx = MapContext::new(env, &project.root, settings, &catalog, detected, exit);
+    let mut ctx = MapContext::new(env, &project.root, settings, &catalog, detected, exit);
+    ctx.from_last = from_last;
     Ok(map_all(seen, &ctx))
 }
 
@@ -305,10 +308,25 @@ pub fn analyze(inputs: &Inputs, ctx: &MapContext<'_>) -> Vec<Item> {
 }
 
 fn map_all(seen: Vec<Seen>, ctx: &MapContext<'_>) -> Vec<Item> {
+    // When the command's output names some of the refused paths, those are why it failed;
+    // a refused path it does not name is one it went on without (a probe, a fallback).
+    let named = seen.iter().any(|s| {
+        s.named_by_command && s.evidence == Evidence::Traced && matches!(s.kind, Kind::Write | Kind::Read)
+    });
     let mut items: Vec<Item> = seen
         .into_iter()
         .map(|s| {
-            let (proposal, flags) = mapping::propose(&s, ctx);
+            let (mut proposal, flags) = mapping::propose(&s, ctx);
+            let demote = named
+                && !s.named_by_command
+                && s.evidence == Evidence::Traced
+                && matches!(proposal, Proposal::Add { .. } | Proposal::ProjectLocal { .. });
+            if demote {
+                proposal = Proposal::Tolerated {
+                    why: "the command's output names other refusals, not this one: it went on without it".into(),
+                    then: Box::new(proposal),
+                };
+            }
             let value = match s.kind {
                 Kind::Write | Kind::Read | Kind::Move => {
                     let p = Path::new(&s.target);
@@ -350,7 +368,6 @@ fn tracer(env: &Env, view: &PolicyView) -> Result<Tracer, String> {
             e.spelled
         ));
     }
-    trace::probe(&strace).map_err(|e| format!("strace cannot trace here: {e}"))?;
     let cache = env
         .var("XDG_CACHE_HOME")
         .filter(|d| Path::new(d).is_absolute())
@@ -363,10 +380,13 @@ fn tracer(env: &Env, view: &PolicyView) -> Result<Tracer, String> {
             continue;
         }
         if let Ok(dir) = trace::private_dir(&base) {
-            if view.writable(&dir.join("trace")).is_none() {
-                return Ok(Tracer::new(strace, dir));
+            if view.writable(&dir.join("trace")).is_some() {
+                let _ = std::fs::remove_dir(&dir);
+                continue;
             }
-            let _ = std::fs::remove_dir(&dir);
+            let tracer = Tracer::new(strace, dir);
+            trace::probe(&tracer).map_err(|e| format!("strace cannot trace here: {e}"))?;
+            return Ok(tracer);
         }
     }
     Err("every folder srt-gen could keep the trace in is writable inside the sandbox under this policy".into())
@@ -426,6 +446,7 @@ pub(crate) fn describe(p: &Proposal) -> String {
             shown(entry)
         ),
         Proposal::Denied { by, why } => format!("denied by {}: {why}; not proposed", shown(by)),
+        Proposal::Allowed { by } => format!("the policy allows it now ({})", shown(by)),
         Proposal::Network { why }
         | Proposal::Direct { why }
         | Proposal::Move { why }
