@@ -119,7 +119,14 @@ fn judge(name: &str, mode: &str, items: &[Item], expect: &[Expect]) -> Vec<Strin
     let shown = || {
         items
             .iter()
-            .map(|i| format!("    {} {} → {}", i.value, action(&i.proposal), text(&i.proposal)))
+            .map(|i| {
+                format!(
+                    "    {} {} → {}",
+                    i.value,
+                    action(&i.proposal),
+                    text(&i.proposal)
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -192,7 +199,13 @@ fn every_case_yields_its_diagnosis() {
             "{name}: the diagnosis says what happened and the fix"
         );
         let _ = (&case.cause, &case.fix, &case.trace_note);
-        tools.insert(case.tool.split_whitespace().next().unwrap_or("").to_string());
+        tools.insert(
+            case.tool
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        );
         let mut vars = case.env.clone();
         vars.entry("PATH".into())
             .or_insert_with(|| format!("{}/.local/bin:/usr/local/bin:/usr/bin:/bin", case.home));
@@ -226,12 +239,28 @@ fn every_case_yields_its_diagnosis() {
         let items = analyze(&guessed, &ctx);
         problems.extend(judge(name, "guess", &items, &case.guess));
         // A guess is never verified: nothing from it is applied by -y.
-        assert!(items.iter().all(|i| !i.seen.verified), "{name}: a guess is never verified");
+        assert!(
+            items.iter().all(|i| !i.seen.verified),
+            "{name}: a guess is never verified"
+        );
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
     for tool in [
-        "Node", "npm", "Yarn", "pnpm", "pip", "virtualenv", "uv", "Poetry", "PDM", "Hatch",
-        "cargo", "rustup", "go", "Gradle", "Bundler",
+        "Node",
+        "npm",
+        "Yarn",
+        "pnpm",
+        "pip",
+        "virtualenv",
+        "uv",
+        "Poetry",
+        "PDM",
+        "Hatch",
+        "cargo",
+        "rustup",
+        "go",
+        "Gradle",
+        "Bundler",
     ] {
         assert!(
             tools.iter().any(|t| t.eq_ignore_ascii_case(tool)),
@@ -288,7 +317,12 @@ fn show() {
         ] {
             println!("== {name} ({mode}) exit {}", case.exit);
             for i in analyze(&inputs, &ctx) {
-                println!("   {} {} → {}", i.value, action(&i.proposal), text(&i.proposal));
+                println!(
+                    "   {} {} → {}",
+                    i.value,
+                    action(&i.proposal),
+                    text(&i.proposal)
+                );
             }
         }
     }

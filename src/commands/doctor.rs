@@ -260,11 +260,13 @@ fn strace_check(env: &Env) -> Check {
             name: "strace",
             status: Status::Warn,
             detail: format!("{why}: `learn` can only guess from the command's messages"),
-            fix: Some(if why == "not installed" || why.starts_with("SRT_GEN_STRACE") {
-                "`sudo apt-get install -y strace` (Debian, Ubuntu)".into()
-            } else {
-                "allow ptrace here (a container needs CAP_SYS_PTRACE or a seccomp profile that permits it)".into()
-            }),
+            fix: Some(
+                if why == "not installed" || why.starts_with("SRT_GEN_STRACE") {
+                    "`sudo apt-get install -y strace` (Debian, Ubuntu)".into()
+                } else {
+                    "allow ptrace here (a container needs CAP_SYS_PTRACE or a seccomp profile that permits it)".into()
+                },
+            ),
         },
     }
 }

@@ -236,7 +236,9 @@ impl Drop for Tracer {
 /// version line.
 pub fn check(env: &Env) -> Result<(PathBuf, String), String> {
     let program = find(env).ok_or_else(|| match env.var(STRACE_ENV) {
-        Some(v) => format!("{STRACE_ENV} names {v}, which is not an absolute path to an executable"),
+        Some(v) => {
+            format!("{STRACE_ENV} names {v}, which is not an absolute path to an executable")
+        }
         None => "not installed".to_string(),
     })?;
     let tracer = Tracer {
@@ -590,8 +592,8 @@ impl Parser {
         };
         let (path, to, access) = match call.name.as_str() {
             "open" => (resolve(None, arg(0)?)?, None, writing(arg(1))),
-            "creat" | "mkdir" | "unlink" | "rmdir" | "chmod" | "chown" | "lchown"
-            | "truncate" | "utime" | "utimes" | "mknod" => (resolve(None, arg(0)?)?, None, true),
+            "creat" | "mkdir" | "unlink" | "rmdir" | "chmod" | "chown" | "lchown" | "truncate"
+            | "utime" | "utimes" | "mknod" => (resolve(None, arg(0)?)?, None, true),
             "openat" => (resolve(arg(0), arg(1)?)?, None, writing(arg(2))),
             "openat2" => (resolve(arg(0), arg(1)?)?, None, writing(arg(2))),
             "mkdirat" | "unlinkat" | "fchmodat" | "fchownat" | "futimesat" | "mknodat" => {
@@ -612,11 +614,7 @@ impl Parser {
                 let w = arg(2).is_some_and(|m| m.contains("W_OK"));
                 (resolve(arg(0), arg(1)?)?, None, w)
             }
-            "rename" | "link" => (
-                resolve(None, arg(0)?)?,
-                Some(resolve(None, arg(1)?)?),
-                true,
-            ),
+            "rename" | "link" => (resolve(None, arg(0)?)?, Some(resolve(None, arg(1)?)?), true),
             "renameat" | "renameat2" | "linkat" => (
                 resolve(arg(0), arg(1)?)?,
                 Some(resolve(arg(2), arg(3)?)?),
@@ -817,7 +815,9 @@ fn split_pid(line: &str) -> Option<(u32, &str)> {
 fn dump_bytes(rest: &str) -> Vec<u8> {
     // Fixed layout (strace util.c, dumpstr): 5 hex digits, 2 spaces, 16 × "%02x " with one
     // more space after the eighth, then the characters.
-    let hex = rest.get(7..7 + 49).unwrap_or_else(|| rest.get(7..).unwrap_or(""));
+    let hex = rest
+        .get(7..7 + 49)
+        .unwrap_or_else(|| rest.get(7..).unwrap_or(""));
     hex.split_whitespace()
         .take(16)
         .filter_map(|h| u8::from_str_radix(h, 16).ok())
@@ -1015,7 +1015,11 @@ fn inet_address(arg: &str) -> Option<(String, u16)> {
             a.to_string()
         }
         "AF_INET6" => {
-            let a = arg.split("inet_pton(AF_INET6, \"").nth(1)?.split('"').next()?;
+            let a = arg
+                .split("inet_pton(AF_INET6, \"")
+                .nth(1)?
+                .split('"')
+                .next()?;
             a.to_string()
         }
         _ => return None,
@@ -1096,7 +1100,11 @@ mod tests {
         assert_eq!(t.srt, vec!["[S]"]);
         assert_eq!(
             t.output,
-            vec!["[SandboxDebug] No matching rule, denying: e.x:443", "ok", ""]
+            vec![
+                "[SandboxDebug] No matching rule, denying: e.x:443",
+                "ok",
+                ""
+            ]
         );
         assert_eq!(t.direct.len(), 1);
         assert_eq!(t.direct[0].address, "10.0.0.2");
@@ -1114,7 +1122,10 @@ mod tests {
 
     #[test]
     fn long_lines_are_cut_not_read_whole() {
-        let long = format!("1 mkdir(\"/{}\", 0777) = -1 EROFS (x)\n", "a".repeat(MAX_LINE * 2));
+        let long = format!(
+            "1 mkdir(\"/{}\", 0777) = -1 EROFS (x)\n",
+            "a".repeat(MAX_LINE * 2)
+        );
         let mut lines = BoundedLines {
             inner: long.as_bytes(),
             buf: Vec::new(),

@@ -211,9 +211,7 @@ pub fn gather(inputs: &Inputs, view: &PolicyView, env: &Env) -> Vec<Seen> {
 /// folder at least two levels below `/` and not the home itself).
 fn names(named: &[PathBuf], path: &Path, env: &Env) -> bool {
     named.iter().any(|n| {
-        n.components().count() > 2
-            && *n != env.home
-            && (path.starts_with(n) || n.starts_with(path))
+        n.components().count() > 2 && *n != env.home && (path.starts_with(n) || n.starts_with(path))
     })
 }
 

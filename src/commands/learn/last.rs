@@ -96,7 +96,10 @@ pub fn save(root: &Path, env: &Env, mut saved: Saved) -> Result<(), Error> {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("cannot create {}", parent.display()), e))?;
     }
-    crate::files::write_atomic(&idf, format!("{}\n{}\n", saved.id, root.display()).as_bytes())?;
+    crate::files::write_atomic(
+        &idf,
+        format!("{}\n{}\n", saved.id, root.display()).as_bytes(),
+    )?;
     let mut bytes = serde_json::to_vec_pretty(&saved).expect("report serializes");
     bytes.push(b'\n');
     crate::files::write_atomic(&path(root), &bytes)

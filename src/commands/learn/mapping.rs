@@ -320,7 +320,9 @@ fn host(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
             .into_iter()
             .find(|p| {
                 crate::hosts::matches(p, &bare)
-                    && crate::hosts::split_port(p).1.is_none_or(|pp| Some(pp) == port)
+                    && crate::hosts::split_port(p)
+                        .1
+                        .is_none_or(|pp| Some(pp) == port)
             });
         if let Some(a) = allowed {
             return (
@@ -587,7 +589,9 @@ fn never(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
         }
     }
     if let Some(why) = interpreter_startup(path, &home, env) {
-        return Some(format!("`{shown}` is {why}: code there runs in your own interpreter outside the sandbox"));
+        return Some(format!(
+            "`{shown}` is {why}: code there runs in your own interpreter outside the sandbox"
+        ));
     }
     let config = crate::env::resolve_symlinks(&env.config_dir());
     if config.starts_with(path) || path.starts_with(&config) {
@@ -609,7 +613,9 @@ fn never(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
         let srt_gen = crate::env::resolve_symlinks(srt_gen);
         for sub in ["placeholders", "runs", "config"] {
             if path.starts_with(srt_gen.join(sub)) {
-                return Some(format!("`{shown}` is srt-gen's own record, which it trusts"));
+                return Some(format!(
+                    "`{shown}` is srt-gen's own record, which it trusts"
+                ));
             }
         }
     }
@@ -692,10 +698,10 @@ fn toolchain(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
     ];
     homes
         .into_iter()
-        .find(|(h, _, _)| {
-            path.starts_with(crate::env::resolve_symlinks(h)) || path.starts_with(h)
+        .find(|(h, _, _)| path.starts_with(crate::env::resolve_symlinks(h)) || path.starts_with(h))
+        .map(|(_, what, how)| {
+            format!("{what}: fill it outside the sandbox ({how}), never from inside")
         })
-        .map(|(_, what, how)| format!("{what}: fill it outside the sandbox ({how}), never from inside"))
 }
 
 /// Site-packages, `.pth` files, Python's user base and start-up file, Node's global module
@@ -763,9 +769,12 @@ fn tool_folder(path: &Path, seen: &Seen, ctx: &MapContext<'_>) -> Result<PathBuf
         if let Ok(rest) = path.strip_prefix(c) {
             return match rest.components().next() {
                 // A file right in it (a lock or a probe) belongs to no one tool.
-                Some(_) if rest.components().count() == 1 && names_a_file(path, seen) => Err(
-                    format!("a file right in {}, every tool's folder (a lock or a probe): too wide", ctx.tilde(c)),
-                ),
+                Some(_) if rest.components().count() == 1 && names_a_file(path, seen) => {
+                    Err(format!(
+                        "a file right in {}, every tool's folder (a lock or a probe): too wide",
+                        ctx.tilde(c)
+                    ))
+                }
                 Some(first) => Ok(c.join(first)),
                 None => Err(format!("{} is every tool's folder; too wide", ctx.tilde(c))),
             };
@@ -823,14 +832,22 @@ fn names_a_file(path: &Path, seen: &Seen) -> bool {
 /// The `source` of the catalog entry that gives `spelled` in `list`: the base fragment's,
 /// or that of a fragment the policy records as giving it.
 fn source_of(ctx: &MapContext<'_>, list: List, spelled: &str) -> Option<String> {
-    if let Some(r) = ctx.base.iter().find(|r| r.list == list && r.value == spelled) {
+    if let Some(r) = ctx
+        .base
+        .iter()
+        .find(|r| r.list == list && r.value == spelled)
+    {
         return Some(r.source.clone());
     }
     let record = ctx.settings.record.as_ref()?;
     let name = record
         .fragments
         .iter()
-        .find(|(_, r)| r.entries.get(list.key()).is_some_and(|e| e.contains(spelled)))
+        .find(|(_, r)| {
+            r.entries
+                .get(list.key())
+                .is_some_and(|e| e.contains(spelled))
+        })
         .map(|(n, _)| n.clone())?;
     let source = ctx
         .candidates

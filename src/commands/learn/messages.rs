@@ -50,7 +50,10 @@ const NOT_WRITABLE: &[(&str, &str)] = &[
     // virtualenv: "argument dest: the destination . is not write-able at /h"
     ("is not write-able at", "virtualenv: not write-able"),
     // Hatch: "Unable to create config file located at `/h/.config/hatch/config.toml`."
-    ("Unable to create config file located at", "Hatch: unable to create config file"),
+    (
+        "Unable to create config file located at",
+        "Hatch: unable to create config file",
+    ),
     // Bundler: "`/h` is not writable."
     ("` is not writable.", "Bundler: not writable"),
 ];
@@ -190,13 +193,7 @@ pub fn paths_in(line: &str, env: &Env) -> Vec<PathBuf> {
     };
     // Quoted segments are taken whole and blanked out, so their words are not taken again.
     let mut bare = line.to_string();
-    for (open, close) in [
-        ('\'', '\''),
-        ('"', '"'),
-        ('`', '`'),
-        ('‘', '’'),
-        ('“', '”'),
-    ] {
+    for (open, close) in [('\'', '\''), ('"', '"'), ('`', '`'), ('‘', '’'), ('“', '”')] {
         let mut from = 0;
         while let Some(i) = bare[from..].find(open).map(|i| i + from) {
             let start = i + open.len_utf8();
@@ -214,7 +211,8 @@ pub fn paths_in(line: &str, env: &Env) -> Vec<PathBuf> {
             }
         }
     }
-    for word in bare.split(|c: char| c.is_whitespace() || "'\"`‘’“”,;()[]{}<>=".contains(c)) {
+    for word in bare.split(|c: char| c.is_whitespace() || "'\"`‘’“”,;()[]{}<>=".contains(c))
+    {
         push(word);
     }
     out
@@ -244,14 +242,23 @@ mod tests {
     fn paths_from_quotes_and_words() {
         let e = env();
         assert_eq!(
-            paths_in("mkdir: cannot create directory ‘/h/a b’: Read-only file system", &e),
+            paths_in(
+                "mkdir: cannot create directory ‘/h/a b’: Read-only file system",
+                &e
+            ),
             vec![PathBuf::from("/h/a b")]
         );
         assert_eq!(
-            paths_in("Read-only file system (os error 30) at path \"/h/.cache/uv/.tmpX\"", &e),
+            paths_in(
+                "Read-only file system (os error 30) at path \"/h/.cache/uv/.tmpX\"",
+                &e
+            ),
             vec![PathBuf::from("/h/.cache/uv/.tmpX")]
         );
-        assert_eq!(paths_in("see ~/.npm/_logs.", &e), vec![PathBuf::from("/h/.npm/_logs")]);
+        assert_eq!(
+            paths_in("see ~/.npm/_logs.", &e),
+            vec![PathBuf::from("/h/.npm/_logs")]
+        );
         assert!(paths_in("https://example.com/x //net", &e).is_empty());
     }
 
@@ -271,11 +278,21 @@ mod tests {
         );
         assert_eq!(
             scan_text("➤ YN0001: │ RequestError: getaddrinfo EAI_AGAIN registry.yarnpkg.com"),
-            vec![(Kind::Direct, "registry.yarnpkg.com".into(), "EAI_AGAIN".into())]
+            vec![(
+                Kind::Direct,
+                "registry.yarnpkg.com".into(),
+                "EAI_AGAIN".into()
+            )]
         );
         assert_eq!(
-            scan_text("virtualenv: error: argument dest: the destination . is not write-able at /h"),
-            vec![(Kind::Write, "/h".into(), "virtualenv: not write-able".into())]
+            scan_text(
+                "virtualenv: error: argument dest: the destination . is not write-able at /h"
+            ),
+            vec![(
+                Kind::Write,
+                "/h".into(),
+                "virtualenv: not write-able".into()
+            )]
         );
         assert_eq!(
             scan_text("Unable to create config file located at `/h/.config/hatch/config.toml`. Please check your permissions."),

@@ -275,7 +275,9 @@ fn valid(s: &Seen) -> bool {
         Kind::Write | Kind::Read | Kind::Move => {
             s.target.starts_with('/')
                 && clean(&s.target)
-                && s.to.as_deref().is_none_or(|t| t.starts_with('/') && clean(t))
+                && s.to
+                    .as_deref()
+                    .is_none_or(|t| t.starts_with('/') && clean(t))
         }
     }
 }
@@ -311,7 +313,9 @@ fn map_all(seen: Vec<Seen>, ctx: &MapContext<'_>) -> Vec<Item> {
     // When the command's output names some of the refused paths, those are why it failed;
     // a refused path it does not name is one it went on without (a probe, a fallback).
     let named = seen.iter().any(|s| {
-        s.named_by_command && s.evidence == Evidence::Traced && matches!(s.kind, Kind::Write | Kind::Read)
+        s.named_by_command
+            && s.evidence == Evidence::Traced
+            && matches!(s.kind, Kind::Write | Kind::Read)
     });
     let mut items: Vec<Item> = seen
         .into_iter()

@@ -106,7 +106,10 @@ mod tests {
         assert!(v.writable(&root.join(".srt.json")).is_none());
         assert!(v.write_protected(&root.join(".srt.json")).is_some());
         assert!(v.writable(&home.join(".cache/pip/http")).is_some());
-        assert!(v.writable(&home.join("x/a.log")).is_none(), "globs are skipped");
+        assert!(
+            v.writable(&home.join("x/a.log")).is_none(),
+            "globs are skipped"
+        );
         assert!(v.writable(&home.join(".npm/_logs/x.log")).is_some());
         assert!(v.writable(&home.join(".npm/_cacache")).is_none());
         assert!(v.unreadable(&home.join(".npmrc")).is_some());
