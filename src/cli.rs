@@ -154,6 +154,10 @@ pub struct RunArgs {
     /// Run even when `srt-gen check` finds errors in the policy.
     #[arg(long)]
     pub force: bool,
+    /// Print the policy srt would get for this run (strict JSON, for `srt --settings`) and
+    /// run nothing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub print_policy: bool,
     #[command(flatten)]
     pub launch: LaunchArgs,
 }
@@ -279,8 +283,12 @@ impl Command {
                 debug,
                 force,
                 dry_run,
+                print_policy,
                 launch,
-            }) => commands::Command::Run(launch.into_options(debug, force, dry_run)?),
+            }) => commands::Command::Run(RunOptions {
+                print_policy,
+                ..launch.into_options(debug, force, dry_run)?
+            }),
             Command::Doctor(DoctorArgs { json, srt }) => {
                 commands::Command::Doctor(doctor::DoctorOptions { json, srt })
             }
@@ -392,6 +400,7 @@ impl LaunchArgs {
             debug,
             force,
             dry_run,
+            print_policy: false,
             prompt,
             srt,
             command: utf8_args(command)?,

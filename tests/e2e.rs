@@ -358,6 +358,27 @@ fn npm_project_installs_its_package_and_nothing_else() {
         "npm's cache is empty"
     );
 
+    // What a run hands srt is a policy srt itself accepts, without srt-gen's record.
+    let out = m
+        .cmd(&s, &[], &vars)
+        .args(["run", "--print-policy"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let policy: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(policy.get("srtGen").is_none(), "{policy}");
+    let file = s.home().join("run-policy.json");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let ok = Command::new(&m.srt)
+        .args(["--settings", &file.display().to_string(), "--", "true"])
+        .current_dir(&s.project)
+        .env_clear()
+        .env("HOME", s.home())
+        .env("PATH", &m.path)
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", show(&ok));
+
     refusals(&m, &s, &[], &vars, "https://pypi.org/simple/", "3142");
 }
 

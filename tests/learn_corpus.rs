@@ -218,7 +218,9 @@ fn every_case_yields_its_diagnosis() {
         let settings = Settings::parse(&case.policy, Path::new("policy.json"))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let detected: BTreeSet<String> = case.detected.iter().cloned().collect();
-        let ctx = MapContext::new(&env, &root, &settings, &catalog, detected, case.exit);
+        let ctx = MapContext::new(
+            &env, &root, &settings, &settings, &catalog, detected, case.exit,
+        );
         let trace = srt_gen::sandbox::trace::parse_sandboxed(case.trace.as_bytes(), &root);
         let traced = Inputs {
             traced: Some(trace.refusals),
@@ -291,7 +293,9 @@ fn show() {
         let root = PathBuf::from(&case.project);
         let settings = Settings::parse(&case.policy, Path::new("policy.json")).unwrap();
         let detected: BTreeSet<String> = case.detected.iter().cloned().collect();
-        let ctx = MapContext::new(&env, &root, &settings, &catalog, detected, case.exit);
+        let ctx = MapContext::new(
+            &env, &root, &settings, &settings, &catalog, detected, case.exit,
+        );
         let trace = srt_gen::sandbox::trace::parse_sandboxed(case.trace.as_bytes(), &root);
         for (mode, inputs) in [
             (

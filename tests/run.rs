@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use common::{interrupt, processes_with, Sandbox};
 
-/// Records its working directory, arguments and CLAUDE_CODE_TMPDIR, then does what srt
-/// does with a command: runs what follows `--`.
+/// Records its working directory, arguments, CLAUDE_CODE_TMPDIR and the policy it was given
+/// on descriptor 3, then does what srt does with a command: runs what follows `--`.
 const FAKE_SRT: &str = r#"#!/bin/sh
+cat /dev/fd/3 > "$HOME/srt-policy" 2>/dev/null
 printf '%s\n' "$PWD" > "$HOME/srt-cwd"
 printf '%s\n' "$CLAUDE_CODE_TMPDIR" > "$HOME/srt-tmpdir"
 for a in "$@"; do printf '%s\n' "$a"; done > "$HOME/srt-args"
@@ -160,17 +161,16 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
         String::from_utf8_lossy(&out.stdout),
         "<it's><two words><$HOME><><-d><--version><a\nb><*>"
     );
-    // srt gets the settings file and `--` before the command.
+    // srt gets the run policy on a pipe, and `--` before the command.
     let args = std::fs::read_to_string(s.home().join("srt-args")).unwrap();
     let first: Vec<&str> = args.lines().take(3).collect();
-    assert_eq!(
-        first,
-        vec![
-            "--settings",
-            &root.join(".srt.json").display().to_string(),
-            "--"
-        ]
-    );
+    assert_eq!(first, vec!["--settings", "/dev/fd/3", "--"]);
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.home().join("srt-policy")).unwrap())
+            .unwrap();
+    let file: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    assert_eq!(policy["filesystem"], file["filesystem"]);
+    assert_eq!(policy["network"], file["network"]);
     // The per-project temp folder exists and is the sandbox's.
     let tmp = root.join(".srt-gen/tmp");
     assert!(tmp.is_dir());

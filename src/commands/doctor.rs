@@ -10,6 +10,7 @@ use crate::catalog::List;
 use crate::detect::project::{Project, SETTINGS_FILE};
 use crate::env::{Env, Os};
 use crate::error::Error;
+use crate::sandbox::plan;
 use crate::sandbox::preflight::{self, WritePath};
 use crate::sandbox::srt;
 
@@ -192,12 +193,75 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                     Status::Ok,
                     format!("{} is valid", p.settings.display()),
                 ));
-                out.push(write_paths_check(p, &settings, env));
-                out.push(tmp_check(p, &settings, env));
+                // What a run would hand srt: the paths to check are that policy's.
+                match run_policy(p, &settings, env) {
+                    Err(e) => out.push(fail(
+                        "run-policy",
+                        e.to_string(),
+                        format!("fix what it names, or run `{}`", plan::REFRESH),
+                    )),
+                    Ok(policy) => {
+                        out.push(run_policy_check(&policy));
+                        out.push(write_paths_check(p, &policy.settings, env));
+                        out.push(tmp_check(p, &policy.settings, env));
+                    }
+                }
             }
         },
     }
     out
+}
+
+/// The run policy `srt-gen run` would build here (for the agent, as the recipes start it).
+fn run_policy(
+    p: &Project,
+    settings: &crate::policy::settings::Settings,
+    env: &Env,
+) -> Result<plan::RunPolicy, Error> {
+    let catalog = crate::catalog::Catalog::load(&p.root, env)?;
+    plan::build(
+        &plan::Context {
+            project: p,
+            committed: settings,
+            catalog: &catalog,
+            env,
+            state: crate::sandbox::state::StateDirs::for_env(env),
+            agent: true,
+        },
+        false,
+    )
+}
+
+/// Whether `.srt.json` still fits this machine, and what a run changes in it.
+fn run_policy_check(policy: &plan::RunPolicy) -> Check {
+    if policy.drift.is_empty() {
+        let notes = policy.notes.len();
+        return check(
+            "run-policy",
+            Status::Ok,
+            if notes == 0 {
+                "the policy fits this machine".to_string()
+            } else {
+                format!(
+                    "the policy fits this machine; a run changes {notes} thing{} (`srt-gen run --dry-run` lists them)",
+                    if notes == 1 { "" } else { "s" }
+                )
+            },
+        );
+    }
+    let what: Vec<String> = policy.drift.iter().map(plan::Drift::describe).collect();
+    Check {
+        name: "run-policy",
+        status: Status::Warn,
+        detail: format!(
+            "the policy was written for another environment (runs use this machine's paths): {}",
+            what.join("; ")
+        ),
+        fix: Some(format!(
+            "`{}` writes this machine's paths into the file",
+            plan::REFRESH
+        )),
+    }
 }
 
 fn node_check(env: &Env) -> Check {

@@ -2,20 +2,30 @@
 //! and pass its exit status on.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::sandbox::launch::{Launch, Outcome};
+use crate::sandbox::plan::{Inside, RunPolicy};
 use crate::sandbox::preflight::Preflight;
 use crate::sandbox::srt::{missing_message, Missing, SrtPath};
-use crate::sandbox::{prepare, Prepared, RunOptions};
+use crate::sandbox::{plan_run, prepare, Prepared, RunOptions};
 
 /// `srt-gen run`.
 pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
+    if opts.print_policy {
+        let planned = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+        std::io::stdout()
+            .write_all(&planned.policy.to_bytes())
+            .map_err(|e| Error::io("cannot write to stdout", e))?;
+        return Ok(0);
+    }
     let Prepared {
         project,
+        policy,
         srt,
         missing,
         pre,
@@ -26,11 +36,15 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     if opts.dry_run {
         print!(
             "{}",
-            dry_run_text(&project, &srt, &missing, &pre, &launch, env)
+            dry_run_text(&project, &srt, &missing, &pre, &policy, &launch, env)
         );
         return Ok(0);
     }
+    crate::sandbox::plan::apply(&policy)?;
     for line in pre.apply()? {
+        eprintln!("srt-gen run: {line}");
+    }
+    for line in policy.describe() {
         eprintln!("srt-gen run: {line}");
     }
     // Expected skips (an absent file such as ~/.claude.json, another platform's paths)
@@ -63,6 +77,7 @@ fn dry_run_text(
     srt: &SrtPath,
     missing: &[Missing],
     pre: &Preflight,
+    policy: &RunPolicy,
     launch: &Launch,
     env: &Env,
 ) -> String {
@@ -103,6 +118,27 @@ fn dry_run_text(
             .map(|p| env.tilde(p))
             .collect();
         let _ = writeln!(s, "placeholder {}", paths.join(" "));
+    }
+    for d in &policy.create {
+        let _ = writeln!(s, "create      {}", env.tilde(d));
+    }
+    for f in &policy.files {
+        let _ = writeln!(s, "write       {}", env.tilde(&f.path));
+    }
+    for line in policy.describe() {
+        let _ = writeln!(s, "policy      {line}");
+    }
+    for k in &policy.env_remove {
+        let _ = writeln!(s, "withhold    {k}");
+    }
+    for i in &policy.inside {
+        let text = match i {
+            Inside::Set { var, value } => format!("{var}={value}"),
+            Inside::Copy { var, from } => format!("{var}=${from}"),
+            Inside::Unset { var } => format!("unset {var}"),
+            Inside::DropItem { var, item } => format!("{var} without {item}"),
+        };
+        let _ = writeln!(s, "inside      {text}");
     }
     let _ = writeln!(s, "command     {}", launch.shell_line());
     s

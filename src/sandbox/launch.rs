@@ -9,17 +9,40 @@ use crate::error::Error;
 use crate::output::justfile::shell_quote;
 
 use super::observe::Observed;
+use super::plan::{Inside, RunPolicy};
 use super::preflight::Preflight;
 use super::supervise::supervise;
 
 /// srt's variable for the sandbox's TMPDIR (srt `sandbox-utils.js`).
 pub const TMPDIR_VAR: &str = "CLAUDE_CODE_TMPDIR";
 
-/// Runs inside the sandbox: records that the command started (so that srt's own failure
-/// can be told from the command's), moves to the user's folder, and becomes the command.
-/// `$1` is the marker file (empty: none), `$2` the folder, the rest the command.
-const WRAPPER: &str =
-    r#"[ -z "$1" ] || true 2>/dev/null >"$1"; cd "$2" || exit 125; shift 2; exec "$@""#;
+/// Runs inside the sandbox: makes the run policy's changes to the environment (after srt
+/// has set its own variables: srt's proxy address is known only inside), records that the
+/// command started (so that srt's own failure can be told from the command's), moves to
+/// the user's folder, and becomes the command. `$1` is the marker file (empty: none), `$2`
+/// the folder, then one argument per change (`set:VAR=value`, `copy:VAR=FROM`,
+/// `unset:VAR`, `drop:VAR=item`; see [`Inside::arg`]), then `--` and the command. Values
+/// arrive as arguments and are never evaluated as shell text; names were checked by
+/// [`super::plan::check_var`].
+pub const WRAPPER: &str = r#"m=$1 d=$2; shift 2
+while [ "$#" -gt 0 ]; do
+  case $1 in
+    --) shift; break ;;
+    set:*) a=${1#set:}; export "${a%%=*}=${a#*=}" ;;
+    copy:*) a=${1#copy:}; if v=$(printenv "${a#*=}"); then export "${a%%=*}=$v"; fi ;;
+    unset:*) unset "${1#unset:}" ;;
+    drop:*) a=${1#drop:}; n=${a%%=*}; x=${a#*=}
+      if v=$(printenv "$n"); then o=; set -f; IFS=,
+        for i in $v; do [ "$i" = "$x" ] || o=${o:+$o,}$i; done; unset IFS; set +f; export "$n=$o"
+      fi ;;
+    *) echo "srt-gen-run: bad argument $1" >&2; exit 125 ;;
+  esac
+  shift
+done
+[ -z "$m" ] || true 2>/dev/null >"$m"; cd "$d" || exit 125; exec "$@""#;
+
+/// What srt reads the run policy from: a pipe srt-gen writes, on this descriptor.
+pub const POLICY_FD: i32 = 3;
 
 /// srt's command line, working directory and environment.
 #[derive(Debug, Clone)]
@@ -29,6 +52,10 @@ pub struct Launch {
     /// Always the project root: srt anchors relative paths and protected names here.
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
+    /// Variables taken out of srt's environment.
+    pub env_remove: Vec<String>,
+    /// The run policy's bytes, which srt reads from [`POLICY_FD`].
+    pub policy: Vec<u8>,
     /// Written by the wrapper inside the sandbox once the command is about to start.
     pub marker: Option<PathBuf>,
     /// `srt-gen learn`: read srt's stderr, keep its debug lines, pass the rest on.
@@ -50,6 +77,7 @@ impl Launch {
         project: &Project,
         srt: &Path,
         pre: &Preflight,
+        policy: &RunPolicy,
         workdir: &Path,
         debug: bool,
         command: Vec<String>,
@@ -58,10 +86,7 @@ impl Launch {
             pre.tmp
                 .join(format!(".srt-gen-run-{}.started", std::process::id()))
         });
-        let mut args = vec![
-            "--settings".to_string(),
-            project.settings.display().to_string(),
-        ];
+        let mut args = vec!["--settings".to_string(), format!("/dev/fd/{POLICY_FD}")];
         if debug {
             args.push("--debug".into());
         }
@@ -73,12 +98,24 @@ impl Launch {
                 .unwrap_or_default(),
         );
         args.push(workdir.display().to_string());
+        args.extend(policy.inside.iter().map(Inside::arg));
+        args.push("--".into());
         args.extend(command);
+        let mut env = vec![(TMPDIR_VAR.to_string(), pre.tmp.display().to_string())];
+        env.extend(
+            policy
+                .env_set
+                .iter()
+                .filter(|(k, _)| k.as_str() != TMPDIR_VAR)
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         Launch {
             program: srt.to_path_buf(),
             args,
             cwd: project.root.clone(),
-            env: vec![(TMPDIR_VAR.to_string(), pre.tmp.display().to_string())],
+            env,
+            env_remove: policy.env_remove.iter().cloned().collect(),
+            policy: policy.to_bytes(),
             marker,
             observe: false,
             stdout_to_stderr: false,
@@ -89,18 +126,26 @@ impl Launch {
         }
     }
 
-    /// The command line as a shell would take it: `cd ROOT && VAR=... srt ...`.
+    /// The command line as a shell would take it: `cd ROOT && env -u X VAR=... srt ...
+    /// 3< POLICY` (the policy arrives on a pipe; `run --print-policy` prints it).
     pub fn shell_line(&self) -> String {
         let mut words = vec![
             "cd".to_string(),
             shell_quote(&self.cwd.display().to_string()),
             "&&".to_string(),
         ];
+        if !self.env_remove.is_empty() {
+            words.push("env".into());
+            for k in &self.env_remove {
+                words.push(format!("-u {k}"));
+            }
+        }
         for (k, v) in &self.env {
             words.push(format!("{k}={}", shell_quote(v)));
         }
         words.push(shell_quote(&self.program.display().to_string()));
         words.extend(self.args.iter().map(|a| shell_quote(a)));
+        words.push(format!("{POLICY_FD}<RUN-POLICY"));
         words.join(" ")
     }
 
@@ -159,4 +204,80 @@ pub enum Outcome {
     Signalled(i32),
     /// srt failed before the command started.
     SrtFailed(u8),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wrapper as srt runs it, here without srt: `sh -c WRAPPER srt-gen-run MARKER DIR
+    /// OPS... -- CMD...`.
+    fn wrap(ops: &[Inside], env: &[(&str, &str)], cmd: &[&str]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = std::process::Command::new("sh");
+        c.args(["-c", WRAPPER, "srt-gen-run", ""])
+            .arg(dir.path())
+            .args(ops.iter().map(Inside::arg))
+            .arg("--")
+            .args(cmd)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn the_wrapper_makes_each_change_and_evaluates_no_value() {
+        let ops = [
+            Inside::Set {
+                var: "IS_SANDBOX".into(),
+                value: "1".into(),
+            },
+            Inside::Set {
+                var: "ODD".into(),
+                value: "a=b $(touch /tmp/srt-gen-never) `x` 'q' \"\n".into(),
+            },
+            Inside::Copy {
+                var: "YARN_HTTPS_PROXY".into(),
+                from: "HTTPS_PROXY".into(),
+            },
+            Inside::Copy {
+                var: "FROM_UNSET".into(),
+                from: "NOT_THERE".into(),
+            },
+            Inside::Unset { var: "GONE".into() },
+            Inside::DropItem {
+                var: "NO_PROXY".into(),
+                item: "localhost".into(),
+            },
+            Inside::DropItem {
+                var: "NOT_SET".into(),
+                item: "x".into(),
+            },
+        ];
+        let out = wrap(
+            &ops,
+            &[
+                ("HTTPS_PROXY", "http://u:t@localhost:3128"),
+                ("GONE", "secret"),
+                ("NO_PROXY", "localhost,127.0.0.1,*.x"),
+            ],
+            &[
+                "sh",
+                "-c",
+                r#"printf '%s|' "$IS_SANDBOX" "$ODD" "$YARN_HTTPS_PROXY" "${FROM_UNSET-unset}" "${GONE-unset}" "$NO_PROXY" "${NOT_SET-unset}" "$1""#,
+                "sh",
+                "--",
+            ],
+        );
+        assert_eq!(
+            out,
+            "1|a=b $(touch /tmp/srt-gen-never) `x` 'q' \"\n|http://u:t@localhost:3128|unset|unset|127.0.0.1,*.x|unset|--|"
+        );
+        assert!(!Path::new("/tmp/srt-gen-never").exists());
+    }
 }

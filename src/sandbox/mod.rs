@@ -21,8 +21,10 @@ pub mod git_exclude;
 pub mod launch;
 pub mod observe;
 pub mod placeholders;
+pub mod plan;
 pub mod preflight;
 pub mod srt;
+pub mod state;
 mod supervise;
 pub mod trace;
 
@@ -44,6 +46,8 @@ pub struct RunOptions {
     /// Run even when `srt-gen check` finds errors in the policy.
     pub force: bool,
     pub dry_run: bool,
+    /// Print the run policy and run nothing.
+    pub print_policy: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
     pub command: Vec<String>,
@@ -52,11 +56,53 @@ pub struct RunOptions {
 /// Everything `run` (and `learn`) decide before anything is started.
 pub struct Prepared {
     pub project: Project,
+    /// `.srt.json` as the project has it.
     pub settings: Settings,
+    /// What srt gets instead (see [`plan`]).
+    pub policy: plan::RunPolicy,
     pub srt: SrtPath,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
+}
+
+/// The project, `.srt.json` and the run policy for a run started in `cwd`, with the
+/// catalog they were built from. Reads, creates nothing; needs no srt (`run
+/// --print-policy` and `doctor` use it alone).
+pub struct Planned {
+    pub project: Project,
+    pub settings: Settings,
+    pub catalog: Catalog,
+    pub policy: plan::RunPolicy,
+}
+
+/// See [`Planned`]. `agent`: the run starts the agent (no command was given).
+pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
+    let project = Project::find(cwd).ok_or_else(|| {
+        Error::Usage(format!(
+            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
+            cwd.display()
+        ))
+    })?;
+    let settings = crate::policy::load::load_policy(&project, env, force)?;
+    let catalog = Catalog::load(&project.root, env)?;
+    let policy = plan::build(
+        &plan::Context {
+            project: &project,
+            committed: &settings,
+            catalog: &catalog,
+            env,
+            state: state::StateDirs::for_env(env),
+            agent,
+        },
+        force,
+    )?;
+    Ok(Planned {
+        project,
+        settings,
+        catalog,
+        policy,
+    })
 }
 
 /// Finds the project, srt and the tools, plans the preflight and builds srt's command
@@ -67,24 +113,22 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
             "-p is the agent's prompt; with a command after `--`, pass the prompt as one of its arguments".into(),
         ));
     }
-    let project = Project::find(cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
-            cwd.display()
-        ))
-    })?;
+    let Planned {
+        project,
+        settings,
+        catalog,
+        policy,
+    } = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let settings = crate::policy::load::load_policy(&project, env, opts.force)?;
     let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
     }
-    let pre = preflight(&project, &settings, env)?;
+    let pre = preflight(&project, &policy.settings, env)?;
     let command = if opts.command.is_empty() {
-        let catalog = Catalog::load(&project.root, env)?;
         crate::catalog::agent::autonomous_argv(
             &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
             opts.prompt.as_deref(),
@@ -92,10 +136,13 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     } else {
         opts.command.clone()
     };
-    let launch = Launch::new(&project, &srt.path, &pre, &workdir, opts.debug, command);
+    let launch = Launch::new(
+        &project, &srt.path, &pre, &policy, &workdir, opts.debug, command,
+    );
     Ok(Prepared {
         project,
         settings,
+        policy,
         srt,
         missing,
         pre,

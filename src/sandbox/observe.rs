@@ -31,11 +31,17 @@ fn keep(out: &mut Vec<String>, line: &[u8]) {
 }
 
 /// Reads srt's stderr: debug lines (and the blocks srt prints after some of them) are
-/// kept back, everything else goes on to srt-gen's stderr and is kept.
-pub(super) fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::JoinHandle<Observed> {
+/// kept back, everything else goes on to srt-gen's stderr and is kept. `echo_lines`: how
+/// many more lines srt's `Original command:` message takes (the command line it echoes
+/// holds the wrapper script and the command's own arguments, newlines included).
+pub(super) fn observe_stderr(
+    pipe: std::process::ChildStderr,
+    echo_lines: usize,
+) -> std::thread::JoinHandle<Observed> {
     std::thread::spawn(move || {
         let mut obs = Observed::default();
         let mut block: Option<String> = None;
+        let mut echo: Option<(String, usize)> = None;
         let mut reader = io::BufReader::new(pipe);
         let mut buf = Vec::new();
         let stderr = io::stderr();
@@ -43,6 +49,16 @@ pub(super) fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::Jo
             let line = String::from_utf8_lossy(&buf)
                 .trim_end_matches(['\n', '\r'])
                 .to_string();
+            if let Some((text, left)) = echo.as_mut() {
+                text.push('\n');
+                text.push_str(&line);
+                *left -= 1;
+                if *left == 0 {
+                    push_debug(&mut obs, echo.take().map(|e| e.0).unwrap_or_default());
+                }
+                buf.clear();
+                continue;
+            }
             if let Some(open) = block.as_mut() {
                 open.push('\n');
                 open.push_str(&line);
@@ -54,7 +70,9 @@ pub(super) fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::Jo
             }
             if let Some(rest) = line.strip_prefix("[SandboxDebug]") {
                 let opens = rest.trim_end().ends_with('{') || rest.trim_end().ends_with('[');
-                if opens {
+                if rest.starts_with(" Original command:") && echo_lines > 0 {
+                    echo = Some((line, echo_lines));
+                } else if opens {
                     block = Some(line);
                 } else {
                     push_debug(&mut obs, line);
@@ -65,7 +83,7 @@ pub(super) fn observe_stderr(pipe: std::process::ChildStderr) -> std::thread::Jo
             }
             buf.clear();
         }
-        if let Some(b) = block {
+        if let Some(b) = block.or(echo.map(|e| e.0)) {
             push_debug(&mut obs, b);
         }
         obs

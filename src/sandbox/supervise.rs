@@ -7,13 +7,14 @@
 #![allow(unsafe_code)]
 
 use std::io;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::Error;
 
-use super::launch::{Launch, Outcome};
+use super::launch::{Launch, Outcome, POLICY_FD};
 use super::observe::{observe_stderr, observe_stdout, Observed};
 
 /// Seconds a signalled command gets to exit before what is left of it is killed.
@@ -108,8 +109,31 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
         None => std::process::Command::new(&launch.program),
     };
     cmd.args(&launch.args).current_dir(&launch.cwd);
+    for k in &launch.env_remove {
+        cmd.env_remove(k);
+    }
     for (k, v) in &launch.env {
         cmd.env(k, v);
+    }
+    // The run policy reaches srt on a pipe at POLICY_FD (`--settings /dev/fd/3`): srt reads
+    // it once, at start, and nothing inside the sandbox can reach it.
+    let (policy_read, mut policy_write) =
+        io::pipe().map_err(|e| Error::io("cannot make a pipe for the run policy", e))?;
+    let read_fd = policy_read.as_raw_fd();
+    // SAFETY: between fork and exec, only async-signal-safe calls (dup2, fcntl) on
+    // descriptors this process owns.
+    unsafe {
+        cmd.pre_exec(move || {
+            if read_fd == POLICY_FD {
+                let flags = libc::fcntl(read_fd, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(read_fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            } else if libc::dup2(read_fd, POLICY_FD) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
     // Without a terminal, srt gets its own process group, so that a signal for srt-gen
     // alone reaches all of srt. With one, srt stays in the terminal's foreground group
@@ -138,9 +162,24 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
             launch.program.display()
         ))
     })?;
+    drop(policy_read);
+    let bytes = launch.policy.clone();
+    // A thread, so that a policy larger than the pipe's buffer cannot stall srt-gen; srt
+    // reads to the end before it starts anything.
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = policy_write.write_all(&bytes);
+    });
     let pid = child.id() as i32;
     let observer = if launch.observe {
-        child.stderr.map(observe_stderr)
+        // srt echoes the command line after `--` in one debug message.
+        let echo_lines = launch
+            .args
+            .iter()
+            .skip_while(|a| *a != "--")
+            .map(|a| a.matches('\n').count())
+            .sum();
+        child.stderr.map(|e| observe_stderr(e, echo_lines))
     } else {
         None
     };

@@ -75,8 +75,11 @@ impl Proposal {
 pub struct MapContext<'a> {
     pub env: &'a Env,
     pub root: PathBuf,
-    /// The policy the command ran under.
+    /// `.srt.json`: its record says which fragments are active, and proposals are checked
+    /// as entries of it.
     pub settings: &'a Settings,
+    /// What srt got (the run policy): what was writable, readable and denied.
+    pub ran: &'a Settings,
     pub view: PolicyView,
     pub lint: LintContext<'a>,
     /// Fragments that may be proposed, each resolved for this machine.
@@ -98,6 +101,7 @@ impl<'a> MapContext<'a> {
         env: &'a Env,
         root: &Path,
         settings: &'a Settings,
+        ran: &'a Settings,
         catalog: &'a Catalog,
         detected: BTreeSet<String>,
         exit: u8,
@@ -122,7 +126,8 @@ impl<'a> MapContext<'a> {
             env,
             root: root.to_path_buf(),
             settings,
-            view: PolicyView::new(settings, env, root),
+            ran,
+            view: PolicyView::new(ran, env, root),
             lint: LintContext {
                 env,
                 project: root.to_path_buf(),
@@ -298,7 +303,7 @@ fn host(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
     let host = &seen.target;
     let bare = crate::hosts::split_port(host).0.to_string();
     let denied_by = ctx
-        .settings
+        .ran
         .strings(List::DeniedDomains)
         .into_iter()
         .find(|p| crate::hosts::matches(p, &bare))
@@ -314,16 +319,12 @@ fn host(seen: &Seen, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
     }
     if ctx.from_last {
         let port = crate::hosts::split_port(host).1;
-        let allowed = ctx
-            .settings
-            .strings(List::AllowedDomains)
-            .into_iter()
-            .find(|p| {
-                crate::hosts::matches(p, &bare)
-                    && crate::hosts::split_port(p)
-                        .1
-                        .is_none_or(|pp| Some(pp) == port)
-            });
+        let allowed = ctx.ran.strings(List::AllowedDomains).into_iter().find(|p| {
+            crate::hosts::matches(p, &bare)
+                && crate::hosts::split_port(p)
+                    .1
+                    .is_none_or(|pp| Some(pp) == port)
+        });
         if let Some(a) = allowed {
             return (
                 Proposal::Allowed {

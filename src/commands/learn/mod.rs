@@ -117,7 +117,8 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     }
     let mut prepared = crate::sandbox::prepare(cwd, env, &run)?;
     let root = prepared.project.root.clone();
-    let view = PolicyView::new(&prepared.settings, env, &root);
+    // What srt gets is the run policy, not .srt.json as it is (sandbox::plan).
+    let view = PolicyView::new(&prepared.policy.settings, env, &root);
     let mut notes = Vec::new();
     let tracer = if opts.no_trace {
         Err("--no-trace".to_string())
@@ -129,6 +130,10 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     match &tracer {
         Ok(t) => prepared.launch.tracer = t.prefix(),
         Err(_) => prepared.launch.observe_stdout = true,
+    }
+    crate::sandbox::plan::apply(&prepared.policy)?;
+    for line in prepared.policy.describe() {
+        eprintln!("srt-gen learn: {line}");
     }
     for line in prepared.pre.apply()? {
         eprintln!("srt-gen learn: {line}");
@@ -187,6 +192,7 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     let items = items_for(
         &prepared.project,
         &prepared.settings,
+        &prepared.policy.settings,
         env,
         evidence::gather(&inputs, &view, env),
         exit,
@@ -232,7 +238,10 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
 fn learn_last(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report), Error> {
     let project = Project::find(cwd).ok_or_else(|| super::no_settings(cwd))?;
     let saved = last::load(&project.root, env)?;
-    let settings = crate::policy::load::load_policy(&project, env, opts.run.force)?;
+    // The policy a run would get now: the findings are judged against it again.
+    let planned = crate::sandbox::plan_run(cwd, env, opts.run.force, saved.command.is_empty())?;
+    let settings = planned.settings;
+    let ran = planned.policy.settings;
     let mut notes = Vec::new();
     let seen: Vec<Seen> = saved
         .seen
@@ -248,7 +257,7 @@ fn learn_last(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report)
             ok
         })
         .collect();
-    let items = items_for(&project, &settings, env, seen, saved.exit, true)?;
+    let items = items_for(&project, &settings, &ran, env, seen, saved.exit, true)?;
     let mut report = Report {
         command: saved.command_text,
         exit: saved.exit,
@@ -286,6 +295,7 @@ fn valid(s: &Seen) -> bool {
 fn items_for(
     project: &Project,
     settings: &Settings,
+    ran: &Settings,
     env: &Env,
     seen: Vec<Seen>,
     exit: u8,
@@ -299,7 +309,7 @@ fn items_for(
         .found
         .into_keys()
         .collect();
-    let mut ctx = MapContext::new(env, &project.root, settings, &catalog, detected, exit);
+    let mut ctx = MapContext::new(env, &project.root, settings, ran, &catalog, detected, exit);
     ctx.from_last = from_last;
     Ok(map_all(seen, &ctx))
 }
