@@ -501,3 +501,30 @@ fn on_a_terminal_apply_asks_per_item() {
         "answered no: {text}"
     );
 }
+
+/// A genuine last report in a folder the policy lets the sandbox write is not applied: the
+/// sandbox can read the id srt-gen keeps outside, so it could have rewritten the report.
+#[test]
+fn a_last_report_the_sandbox_could_write_is_refused() {
+    let Some(p) = project(
+        "a_last_report_the_sandbox_could_write_is_refused",
+        "e2e-npm",
+    ) else {
+        return;
+    };
+    let s = &p.s;
+    p.learn_json(&curl("https://example.com/"), Some(56));
+    let mut v: Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    let deny = v["filesystem"]["denyWrite"].as_array_mut().unwrap();
+    assert!(
+        deny.iter().any(|d| d == "./.srt-gen/learn"),
+        "base protects it: {deny:?}"
+    );
+    deny.retain(|d| d != "./.srt-gen/learn");
+    s.write(".srt.json", &serde_json::to_string_pretty(&v).unwrap());
+    let before = s.read(".srt.json");
+    let out = p.run(&["learn", "--apply", "--yes", "--last"]);
+    assert_eq!(out.status.code(), Some(4), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is writable inside the sandbox"));
+    assert_eq!(s.read(".srt.json"), before);
+}

@@ -134,7 +134,6 @@ impl<'a> MapContext<'a> {
                 protected: vec![
                     root.join(crate::detect::project::SETTINGS_FILE),
                     root.join(".srt-gen").join("fragments"),
-                    root.join(".srt-gen").join("learn"),
                 ],
             },
             candidates,
@@ -459,11 +458,7 @@ fn add(f: &Fragment, ctx: &MapContext<'_>) -> (Proposal, Vec<String>) {
     let mut flags = Vec::new();
     for r in entries.iter().filter(|r| {
         matches!(r.list, List::AllowWrite | List::AllowedDomains)
-            && !ctx
-                .settings
-                .strings(r.list)
-                .iter()
-                .any(|e| *e == r.value.as_str())
+            && !ctx.settings.strings(r.list).contains(&r.value.as_str())
     }) {
         for finding in check_entry(ctx, r.list, &r.value) {
             if finding.severity == Severity::Error {

@@ -242,6 +242,17 @@ fn learn_last(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report)
     let planned = crate::sandbox::plan_run(cwd, env, opts.run.force, saved.command.is_empty())?;
     let settings = planned.settings;
     let ran = planned.policy.settings;
+    // A report the sandbox could have written is not applied, whatever its id says (the
+    // sandbox can read the id kept outside).
+    let view = PolicyView::new(&ran, env, &project.root);
+    if let Some(e) = view.writable(&last::path(&project.root)) {
+        return Err(Error::Refused(format!(
+            "{} is writable inside the sandbox under this policy (`{}`), so a sandboxed command could have written it; add \"./{}\" to filesystem.denyWrite (srt-gen's base fragment does) and run `srt-gen learn -- <command>` again",
+            last::path(&project.root).display(),
+            e.spelled,
+            last::DIR
+        )));
+    }
     let mut notes = Vec::new();
     let seen: Vec<Seen> = saved
         .seen
@@ -382,12 +393,10 @@ fn tracer(env: &Env, view: &PolicyView) -> Result<Tracer, String> {
             e.spelled
         ));
     }
-    let cache = env
-        .var("XDG_CACHE_HOME")
-        .filter(|d| Path::new(d).is_absolute())
-        .map_or_else(|| env.home.join(".cache"), std::path::PathBuf::from);
+    // srt-gen's per-run folder (never reachable from inside), else a private temp folder;
+    // either only where this policy leaves it read-only.
     for base in [
-        cache.join("srt-gen").join("runs"),
+        crate::sandbox::state::StateDirs::for_env(env).runs,
         std::env::temp_dir().join("srt-gen-runs"),
     ] {
         if view.writable(&base.join("trace")).is_some() {

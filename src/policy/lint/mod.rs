@@ -95,7 +95,6 @@ impl<'a> LintContext<'a> {
                 project.settings.clone(),
                 project.justfile.clone(),
                 project.root.join(".srt-gen").join("fragments"),
-                project.root.join(".srt-gen").join("learn"),
             ],
         }
     }
