@@ -249,6 +249,12 @@ pub struct LearnArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Take the last report (kept in .srt-gen/learn) instead of running the command again.
+    #[arg(long)]
+    pub last: bool,
+    /// Do not trace with strace: read only the command's own messages (a guess).
+    #[arg(long)]
+    pub no_trace: bool,
     #[command(flatten)]
     pub launch: LaunchArgs,
 }
@@ -301,12 +307,16 @@ impl Command {
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 launch,
             }) => commands::Command::Learn(learn::LearnOptions {
                 apply,
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 run: launch.into_options(true, false, false)?,
             }),
             Command::Ci(CiArgs { provider }) => commands::Command::Ci(provider.into()),

@@ -408,6 +408,8 @@ fn doctor_names_every_missing_piece_with_its_fix() {
     let out = s
         .cmd()
         .env("PATH", empty.display().to_string())
+        // strace is looked for in the system folders, not on PATH: none here either.
+        .env("SRT_GEN_STRACE", empty.join("strace").display().to_string())
         .arg("doctor")
         .output()
         .unwrap();

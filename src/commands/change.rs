@@ -116,12 +116,26 @@ pub fn add_refreshing(
     dry_run: bool,
     refresh: &[&str],
 ) -> Result<Change, Error> {
+    add_with(start, names, env, dry_run, refresh, None)
+}
+
+/// [`add_refreshing`] with the catalog given (`learn` checks a `learned` fragment it has not
+/// written yet: the gate runs before anything is on disk).
+pub fn add_with(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+    given: Option<Catalog>,
+) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
     let found = super::locate(start, env, "add")?;
     let (project, catalog, base, initialised, mut warnings) = match found.has_policy {
         true => {
-            let (project, catalog, old) = open(found.project, start, env)?;
+            let (project, loaded, old) = open(found.project, start, env)?;
+            let catalog = given.unwrap_or(loaded);
             if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
@@ -130,7 +144,10 @@ pub fn add_refreshing(
         false => {
             let started_below = found.started_below();
             let project = found.project;
-            let catalog = Catalog::load(&project.root, env)?;
+            let catalog = match given {
+                Some(c) => c,
+                None => Catalog::load(&project.root, env)?,
+            };
             // Check the names before detecting, so a typo costs no walk.
             if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);

@@ -171,6 +171,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
             None => check("userns", Status::Skip, "needs bwrap"),
             Some(b) => userns_check(&b),
         });
+        out.push(strace_check(env));
     }
 
     out.extend(project_checks(&found));
@@ -490,6 +491,34 @@ fn node_check(env: &Env) -> Check {
                 check("node", Status::Ok, v)
             }
         }
+    }
+}
+
+/// strace lets `learn` see what the sandbox refused from outside it; without it, learn
+/// reads the command's messages (a guess). Not a failure: `run` does not need it.
+fn strace_check(env: &Env) -> Check {
+    match crate::sandbox::trace::check(env) {
+        Ok((path, version)) => check(
+            "strace",
+            Status::Ok,
+            format!(
+                "{} ({}): `learn` traces what the sandbox refuses",
+                path.display(),
+                version.trim()
+            ),
+        ),
+        Err(why) => Check {
+            name: "strace",
+            status: Status::Warn,
+            detail: format!("{why}: `learn` can only guess from the command's messages"),
+            fix: Some(
+                if why == "not installed" || why.starts_with("SRT_GEN_STRACE") {
+                    "`sudo apt-get install -y strace` (Debian, Ubuntu)".into()
+                } else {
+                    "allow ptrace here (a container needs CAP_SYS_PTRACE or a seccomp profile that permits it)".into()
+                },
+            ),
+        },
     }
 }
 

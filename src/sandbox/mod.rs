@@ -1,7 +1,8 @@
 //! The sandbox, the last stage: find srt and the tools it needs ([`srt`]), preflight the
 //! machine and the project ([`preflight`], [`git_exclude`], [`placeholders`]), build srt's
 //! command line and environment ([`launch`]), run it with signals forwarded and everything
-//! below it reaped (`supervise`), and read what it refused ([`observe`]).
+//! below it reaped (`supervise`), and read what it refused ([`observe`], and from outside
+//! the sandbox, [`trace`]).
 //!
 //! What srt alone gets wrong, and what this stage does about it (SRT-NOTES.md):
 //! - absent write paths are skipped: the folders the policy names are created first;
@@ -26,6 +27,7 @@ pub mod seed;
 pub mod srt;
 pub mod state;
 mod supervise;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,7 @@ use crate::env::{normalize, Os};
 
 /// Files in the home directory that a shell, git or ssh runs or trusts at the next login:
 /// writable from inside, they carry the sandbox out.
-const STARTUP_FILES: &[&str] = &[
+pub(crate) const STARTUP_FILES: &[&str] = &[
     ".bashrc",
     ".bash_profile",
     ".bash_login",
@@ -82,7 +82,7 @@ fn has_glob(s: &str) -> bool {
 
 /// Resolved places whose change runs code outside the sandbox later, with why and whether
 /// writing anywhere inside counts too (see [`TOOL_BINS`]).
-fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String, bool)> {
+pub(crate) fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String, bool)> {
     let home = &ctx.env.home;
     let mut out = Vec::new();
     for (var, default, sub, tree) in TOOL_BINS {
