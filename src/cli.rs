@@ -135,9 +135,11 @@ pub struct InitArgs {
     /// Remembered until --agent.
     #[arg(long, conflicts_with = "agent")]
     pub no_agent: bool,
-    /// Take the agent and its recipes again after --no-agent.
-    #[arg(long)]
-    pub agent: bool,
+    /// The coding agent the recipes and `srt-gen run` start: claude (the default), codex,
+    /// gemini or opencode (`srt-gen list` shows them). Remembered; after --no-agent it
+    /// takes the agent and its recipes again.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
     /// Give this folder a policy of its own inside a larger project: the enclosing
     /// project's policy records it and write-protects its srt-gen files.
     #[arg(long)]
@@ -254,6 +256,12 @@ pub struct LearnArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Take the last report (kept in .srt-gen/learn) instead of running the command again.
+    #[arg(long)]
+    pub last: bool,
+    /// Do not trace with strace: read only the command's own messages (a guess).
+    #[arg(long)]
+    pub no_trace: bool,
     #[command(flatten)]
     pub launch: LaunchArgs,
 }
@@ -319,12 +327,16 @@ impl Command {
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 launch,
             }) => commands::Command::Learn(learn::LearnOptions {
                 apply,
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 run: launch.into_options(true, false, false)?,
             }),
             Command::Ci(CiArgs { provider }) => commands::Command::Ci(provider.into()),
@@ -363,11 +375,12 @@ impl From<InitArgs> for init::InitOptions {
                 platforms: platform.map(PlatformArg::platforms),
                 agent: if no_agent {
                     Some(false)
-                } else if agent {
+                } else if agent.is_some() {
                     Some(true)
                 } else {
                     None
                 },
+                agent_name: agent,
                 declare_subproject: None,
                 project_hosts: if no_project_hosts {
                     Some(false)

@@ -297,7 +297,7 @@ fn no_agent_is_remembered_and_leaves_the_recipes_out_until_agent() {
             "{jf}"
         );
         assert!(
-            jf.contains("`srt-gen init --agent` brings them back"),
+            jf.contains("`srt-gen init --agent NAME` brings them back"),
             "{jf}"
         );
     };
@@ -307,7 +307,7 @@ fn no_agent_is_remembered_and_leaves_the_recipes_out_until_agent() {
     no_agent(&s);
     assert!(s.run(&["add", "github"]).status.success());
     no_agent(&s);
-    let out = s.run(&["init", "--agent"]);
+    let out = s.run(&["init", "--agent", "claude"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let v = json(&s.read(".srt.json"));
     assert!(v["srtGen"].get("noAgent").is_none());

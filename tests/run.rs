@@ -47,7 +47,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "network": { "allowedDomains": ["index.crates.io"], "deniedDomains": [] },
   "filesystem": {
     "denyRead": DENY_READ,
-    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
+    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.tool-state.json", "/nonexistent-srt-gen-test/cache"],
     "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments", "./.claude/settings.json", "./.claude/settings.local.json"]
   }
 }
@@ -86,7 +86,20 @@ fn cmd(s: &Sandbox, bin: &Path) -> Command {
 }
 
 fn clean(s: &Sandbox, out: &[u8]) -> String {
+    // The agent's state folder is named after a hash of the (temporary) project path.
     let text = s.clean(out);
+    let mut text = text;
+    while let Some(i) = text.find("/projects/project-") {
+        let at = i + "/projects/project-".len();
+        let hex = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count();
+        if hex == 0 {
+            break;
+        }
+        text = format!("{}[STATE]{}", &text[..i], &text[at + hex..]);
+    }
     // The start marker is named after srt-gen's process id.
     let re_start = text.find(".srt-gen-run-");
     match re_start {
@@ -195,7 +208,7 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
     );
     // Folders under the home are created; a file and a path elsewhere are not.
     assert!(s.home().join(".cargo/registry").is_dir());
-    assert!(!s.home().join(".claude.json").exists());
+    assert!(!s.home().join(".tool-state.json").exists());
     assert!(!Path::new("/nonexistent-srt-gen-test").exists());
     let err = s.clean(&out.stderr);
     assert!(err.contains("created [HOME]/.cargo/registry"), "{err}");
@@ -441,6 +454,8 @@ fn doctor_names_every_missing_piece_with_its_fix() {
     let out = s
         .cmd()
         .env("PATH", empty.display().to_string())
+        // strace is looked for in the system folders, not on PATH: none here either.
+        .env("SRT_GEN_STRACE", empty.join("strace").display().to_string())
         .arg("doctor")
         .output()
         .unwrap();

@@ -85,6 +85,18 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
     (!missing.is_empty()).then(|| Error::Usage(missing.join("\n")))
 }
 
+/// An agent is chosen, not added: one policy is for one agent.
+fn agents_refused(catalog: &Catalog, names: &[String]) -> Option<Error> {
+    let agent = names
+        .iter()
+        .filter_map(|n| catalog.get(n))
+        .find(|f| f.kind == Kind::Agent)?;
+    Some(Error::Usage(format!(
+        "`{}` is an agent, not a fragment to add: choose it with `srt-gen init --agent {}` (the recipes and `srt-gen run` then start it)",
+        agent.name, agent.name
+    )))
+}
+
 fn quote_list(names: &[String]) -> String {
     let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     match q.len() {
@@ -107,13 +119,27 @@ pub fn add_refreshing(
     dry_run: bool,
     refresh: &[&str],
 ) -> Result<Change, Error> {
+    add_with(start, names, env, dry_run, refresh, None)
+}
+
+/// [`add_refreshing`] with the catalog given (`learn` checks a `learned` fragment it has not
+/// written yet: the gate runs before anything is on disk).
+pub fn add_with(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+    given: Option<Catalog>,
+) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
     let found = super::locate(start, env, "add")?;
     let (project, catalog, base, initialised, mut warnings) = match found.has_policy {
         true => {
-            let (project, catalog, old) = open(found.project, start, env)?;
-            if let Some(e) = unknown(&catalog, names) {
+            let (project, loaded, old) = open(found.project, start, env)?;
+            let catalog = given.unwrap_or(loaded);
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             (project, catalog, old, false, Vec::new())
@@ -121,9 +147,12 @@ pub fn add_refreshing(
         false => {
             let started_below = found.started_below();
             let project = found.project;
-            let catalog = Catalog::load(&project.root, env)?;
+            let catalog = match given {
+                Some(c) => c,
+                None => Catalog::load(&project.root, env)?,
+            };
             // Check the names before detecting, so a typo costs no walk.
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             let opts = PlanOptions::default();

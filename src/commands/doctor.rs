@@ -190,6 +190,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 ),
             },
         });
+        out.push(strace_check(env));
     }
 
     out.extend(project_checks(&found));
@@ -231,6 +232,8 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                         out.push(tmp_check(p, &policy.settings, env));
                     }
                 }
+                out.extend(agent_checks(p, &settings, env));
+                out.extend(just_check(p, env));
             }
         },
     }
@@ -279,6 +282,143 @@ fn project_checks(found: &Result<Found, Error>) -> Vec<Check> {
     out
 }
 
+fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        status: Status::Warn,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// The project's agent: its program, where its API is, and how its key gets in.
+fn agent_checks(
+    p: &Project,
+    settings: &crate::policy::settings::Settings,
+    env: &Env,
+) -> Vec<Check> {
+    use crate::catalog::agent::{self, endpoint, Auth};
+    let catalog = match crate::catalog::Catalog::load(&p.root, env) {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![fail(
+                "agent",
+                e.to_string(),
+                "fix the fragment file it names",
+            )]
+        }
+    };
+    let frag = match agent::chosen(&catalog, settings.agent_name()) {
+        Ok(f) => f,
+        Err(e) => {
+            return vec![fail(
+                "agent",
+                e.to_string(),
+                "`srt-gen init --agent NAME` with one of the names above",
+            )]
+        }
+    };
+    let spec = frag
+        .agent
+        .as_ref()
+        .expect("an agent fragment has its table");
+    let mut out = Vec::new();
+    let root = if crate::sandbox::is_root() {
+        "; as root, srt-gen sets IS_SANDBOX=1 inside (Claude Code requires it for --dangerously-skip-permissions)"
+    } else {
+        ""
+    };
+    out.push(match srt::which(&spec.program, env) {
+        None => warn(
+            "agent",
+            format!(
+                "{} is not on PATH: the recipes and `srt-gen run -p` start it",
+                spec.program
+            ),
+            format!("`{}`", spec.install),
+        ),
+        Some(path) => match first_line(&path, &["--version"]) {
+            Ok(v) => check(
+                "agent",
+                Status::Ok,
+                format!("{v} ({}){root}", path.display()),
+            ),
+            Err(e) => fail(
+                "agent",
+                format!("{} does not run: {e}", path.display()),
+                format!("reinstall it: `{}`", spec.install),
+            ),
+        },
+    });
+    match endpoint::resolve(spec, env) {
+        Err(e) => out.push(fail(
+            "agent-api",
+            e.to_string(),
+            "fix or unset the variable it names",
+        )),
+        Ok(ep) => {
+            out.push(check("agent-api", Status::Ok, ep.label()));
+            let plain = if ep.plaintext {
+                "; the endpoint is plain HTTP, so srt puts the real value in without TLS (allowPlaintextInject)"
+            } else {
+                ""
+            };
+            out.push(match agent::auth(spec, &ep, env) {
+                Auth::Keys(keys) => check(
+                    "agent-key",
+                    Status::Ok,
+                    format!(
+                        "{} masked: the sandbox sees a stand-in, srt's proxy puts the real value on requests to {} only{plain}",
+                        keys.join(", "),
+                        ep.inject_hosts().join(", ")
+                    ),
+                ),
+                Auth::Login(file) => check(
+                    "agent-key",
+                    Status::Ok,
+                    format!(
+                        "subscription login {} masked (a read-only copy with stand-in tokens; a refresh inside is not saved){plain}",
+                        env.tilde(&file)
+                    ),
+                ),
+                Auth::None => warn(
+                    "agent-key",
+                    format!("no key ({}) and no login for {}", spec.keys.join(", "), frag.name),
+                    format!("set one of {} in the environment srt-gen runs in", spec.keys.join(", ")),
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// `just`, when the project's justfile holds srt-gen's recipes.
+fn just_check(p: &Project, env: &Env) -> Option<Check> {
+    let text = crate::files::read_text(&p.justfile).ok().flatten()?;
+    if !crate::output::justfile::has_block(&text) {
+        return None;
+    }
+    const INSTALL: &str = "install just: `cargo install just`, `pipx install rust-just`, or your package manager (`apt-get install just` on Debian 13+)";
+    Some(match srt::which("just", env) {
+        None => fail(
+            "just",
+            format!(
+                "not found on PATH; {} has srt-gen's recipes",
+                p.justfile.display()
+            ),
+            INSTALL,
+        ),
+        Some(path) => match first_line(&path, &["--version"]) {
+            Ok(v) => check("just", Status::Ok, format!("{v} ({})", path.display())),
+            Err(e) => fail(
+                "just",
+                format!("{} does not run: {e}", path.display()),
+                INSTALL,
+            ),
+        },
+    })
+}
+
 /// The run policy `srt-gen run` would build here (for the agent, as the recipes start it).
 fn run_policy(
     p: &Project,
@@ -294,7 +434,6 @@ fn run_policy(
             env,
             state: crate::sandbox::state::StateDirs::for_env(env),
             agent: true,
-            command: &[],
             pass_env: Default::default(),
         },
         false,
@@ -436,6 +575,34 @@ fn node_check(env: &Env) -> Check {
                 check("node", Status::Ok, v)
             }
         }
+    }
+}
+
+/// strace lets `learn` see what the sandbox refused from outside it; without it, learn
+/// reads the command's messages (a guess). Not a failure: `run` does not need it.
+fn strace_check(env: &Env) -> Check {
+    match crate::sandbox::trace::check(env) {
+        Ok((path, version)) => check(
+            "strace",
+            Status::Ok,
+            format!(
+                "{} ({}): `learn` traces what the sandbox refuses",
+                path.display(),
+                version.trim()
+            ),
+        ),
+        Err(why) => Check {
+            name: "strace",
+            status: Status::Warn,
+            detail: format!("{why}: `learn` can only guess from the command's messages"),
+            fix: Some(
+                if why == "not installed" || why.starts_with("SRT_GEN_STRACE") {
+                    "`sudo apt-get install -y strace` (Debian, Ubuntu)".into()
+                } else {
+                    "allow ptrace here (a container needs CAP_SYS_PTRACE or a seccomp profile that permits it)".into()
+                },
+            ),
+        },
     }
 }
 

@@ -86,6 +86,20 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
     Ok(0)
 }
 
+/// The agent of a policy, for the summary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSummary {
+    pub name: String,
+    /// `Anthropic API`, `Bedrock`, ...
+    pub api: String,
+    pub hosts: Vec<String>,
+    /// The variables (or configuration settings) that chose the hosts; empty: the default.
+    pub chosen_by: Vec<String>,
+    /// A subscription login is used (no key in the environment).
+    pub login: bool,
+}
+
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -134,6 +148,9 @@ pub struct InitSummary {
     /// `--subproject`: the enclosing project's policy, which records this folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentUpdate>,
+    /// The agent the recipes and `run` start, and where its API is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentSummary>,
     /// The recipes file's name as the project spells it (`justfile`, `Justfile`, ...),
     /// for the human summary.
     #[serde(skip)]
@@ -369,6 +386,7 @@ fn finish(
         sources,
         left_out,
         removed,
+        agent,
     } = planned;
     let record = new.record.clone().unwrap_or_default();
     // Every recipe starts the agent: with --no-agent there are none, and a block written
@@ -459,6 +477,13 @@ fn finish(
         risky_hosts,
         cautions,
         parent: None,
+        agent: agent.map(|a| AgentSummary {
+            name: a.name,
+            api: a.endpoint.name.clone(),
+            hosts: a.endpoint.hosts.clone(),
+            chosen_by: a.endpoint.chosen_by.clone(),
+            login: a.login,
+        }),
         justfile_name: project.justfile_name(),
         no_agent: record.no_agent,
     })
@@ -575,10 +600,28 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         .collect();
     out.push_str(&format!("  also  {}\n", always.join(", ")));
     if s.no_agent {
-        out.push_str("  no agent (--no-agent, remembered): no agent hosts and no recipes; `srt-gen init --agent` brings them back\n");
+        out.push_str("  no agent (--no-agent, remembered): no agent hosts and no recipes; `srt-gen init --agent NAME` brings them back\n");
     }
     for d in &s.dropped {
         out.push_str(&format!("  dropped {d} (no longer detected)\n"));
+    }
+    if let Some(a) = &s.agent {
+        let whence = if a.chosen_by.is_empty() {
+            "the default".to_string()
+        } else {
+            format!("chosen by the environment: {}", a.chosen_by.join(", "))
+        };
+        out.push_str(&format!(
+            "  agent {}: {} at {} ({whence}){}\n",
+            a.name,
+            a.api,
+            a.hosts.join(", "),
+            if a.login {
+                "; a subscription login, its token host allowed too"
+            } else {
+                ""
+            }
+        ));
     }
     let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
     out.push_str(&format!(

@@ -94,7 +94,7 @@ fn group_title(kind: &str) -> &str {
         "tool" => "tools",
         "mcp" => "MCP servers",
         "preset" => "presets",
-        "agent" => "agent",
+        "agent" => "agents",
         "base" => "always applied",
         other => other,
     }
@@ -111,6 +111,7 @@ pub fn render_list(rows: &[ListRow], in_project: bool) -> String {
         for r in group {
             let mark = if r.active.is_some() { "*" } else { " " };
             let state = match r.active {
+                Some(_) if r.kind == "agent" => "  [active: this project's agent]".to_string(),
                 Some(w) => format!("  [active: {}]", why_text(w)),
                 None => String::new(),
             };
@@ -125,7 +126,7 @@ pub fn render_list(rows: &[ListRow], in_project: bool) -> String {
     }
     if in_project {
         out.push_str(
-            "\n* active in this project. `srt-gen add NAME` / `srt-gen remove NAME` change that.\n",
+            "\n* active in this project. `srt-gen add NAME` / `srt-gen remove NAME` change that;\n  `srt-gen init --agent NAME` chooses the agent.\n",
         );
     } else {
         out.push_str("\nNo .srt.json here: `srt-gen init` detects what the project needs.\n");

@@ -166,7 +166,7 @@ fn dry_run_text(
             .collect();
         let _ = writeln!(s, "placeholder {}", paths.join(" "));
     }
-    for d in &policy.create {
+    for d in policy.create.iter().filter(|d| !pre.create.contains(d)) {
         let _ = writeln!(s, "create      {}", env.tilde(d));
     }
     for f in &policy.files {

@@ -149,13 +149,19 @@ pub fn write(
                 project.justfile_name()
             ));
         }
-        let argv = crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(new.fragment_names(), catalog),
-            None,
-        );
+        let agent = crate::catalog::agent::chosen(catalog, new.agent_name())?;
+        let cmds = crate::catalog::agent::commands(agent, new.fragment_names(), catalog, None);
         // Every recipe starts the agent: with `--no-agent` (remembered) the block has none.
         let no_agent = new.record.as_ref().is_some_and(|r| r.no_agent);
-        let block = crate::output::justfile::justfile_block(&argv, &skipped, no_agent)?;
+        let block = crate::output::justfile::justfile_block(
+            &crate::output::justfile::AgentCommands {
+                name: &cmds.name,
+                interactive: cmds.interactive.clone(),
+                autonomous: cmds.prompt_last.then(|| cmds.autonomous.clone()),
+            },
+            &skipped,
+            no_agent,
+        )?;
         let text = crate::output::justfile::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
         Some((existing, text.into_bytes()))

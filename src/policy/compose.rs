@@ -31,6 +31,7 @@ pub fn compose(
         platforms: old.platforms.clone(),
         no_agent: old.no_agent,
         subprojects: old.subprojects.clone(),
+        agent: old.agent.clone(),
         pass_env: old.pass_env.clone(),
         ..Record::default()
     };

@@ -171,6 +171,9 @@ pub struct Record {
     /// JSON under the same key.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub subprojects: BTreeSet<String>,
+    /// The agent the recipes and `run` start (`init --agent NAME`); none: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
     /// Secret variables the user lets into the sandbox on purpose (by hand, here; or
     /// `run --pass-env NAME` for one run). `check` and every run name them.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
@@ -208,6 +211,11 @@ impl Settings {
             List::AllowWrite => &mut self.filesystem.allow_write,
             List::DenyWrite => &mut self.filesystem.deny_write,
         }
+    }
+
+    /// The agent `init --agent` chose, as the record names it (none: the default).
+    pub fn agent_name(&self) -> Option<&str> {
+        self.record.as_ref().and_then(|r| r.agent.as_deref())
     }
 
     /// The names of the active fragments, as the record lists them (none without one).

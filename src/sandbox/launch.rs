@@ -62,6 +62,10 @@ pub struct Launch {
     pub observe: bool,
     /// `srt-gen learn --json`: the command's stdout goes to stderr, leaving stdout for JSON.
     pub stdout_to_stderr: bool,
+    /// `srt-gen learn` without a trace: the command's stdout is read too (and passed on).
+    pub observe_stdout: bool,
+    /// `srt-gen learn`: a program (strace and its options) that srt is started under.
+    pub tracer: Vec<String>,
     /// `--debug`: also say which placeholders were made.
     pub debug: bool,
     /// Made before srt starts and removed after (see [`super::placeholders`]).
@@ -117,6 +121,8 @@ impl Launch {
             marker,
             observe: false,
             stdout_to_stderr: false,
+            observe_stdout: false,
+            tracer: Vec::new(),
             debug,
             placeholders: pre.placeholders.clone(),
             runs: std::env::temp_dir().join("srt-gen-runs"),

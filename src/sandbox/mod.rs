@@ -1,7 +1,8 @@
 //! The sandbox, the last stage: find srt and the tools it needs ([`srt`]), preflight the
 //! machine and the project ([`preflight`], [`git_exclude`], [`placeholders`]), build srt's
 //! command line and environment ([`launch`]), run it with signals forwarded and everything
-//! below it reaped (`supervise`), and read what it refused ([`observe`]).
+//! below it reaped (`supervise`), and read what it refused ([`observe`], and from outside
+//! the sandbox, [`trace`]).
 //!
 //! What srt alone gets wrong, and what this stage does about it (SRT-NOTES.md):
 //! - absent write paths are skipped: the folders the policy names are created first;
@@ -23,9 +24,11 @@ pub mod placeholders;
 pub mod plan;
 pub mod preflight;
 pub mod review;
+pub mod seed;
 pub mod srt;
 pub mod state;
 mod supervise;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +40,11 @@ use crate::policy::settings::Settings;
 use launch::Launch;
 use preflight::{preflight, Preflight};
 use srt::{find_srt, missing_message, missing_tools, Missing, SrtPath};
+
+/// Whether srt-gen runs as root (Claude Code then needs `IS_SANDBOX=1` inside).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
 
 /// What `run` and `learn` start inside the sandbox, and how.
 #[derive(Debug, Clone, Default)]
@@ -89,10 +97,11 @@ pub struct Planned {
     pub policy: plan::RunPolicy,
 }
 
-/// See [`Planned`]. `agent`: the run starts the agent (no command was given).
+/// See [`Planned`]. What the run starts is `opts.command`: none, or the agent's own program
+/// (`srt-gen run -- claude ...`, as the recipes start it), is a run of the agent.
 pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Error> {
     let force = opts.force;
-    let agent = opts.command.is_empty();
+    let command = &opts.command;
     // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
@@ -109,6 +118,13 @@ pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Err
     // may trip over it, and this run makes its own.
     placeholders::clean_leftovers(&placeholders::plan(&project.root, &settings, env));
     let catalog = Catalog::load(&project.root, env)?;
+    let agent = command.is_empty()
+        || crate::catalog::agent::chosen(&catalog, settings.agent_name())
+            .ok()
+            .and_then(|f| f.agent.as_ref())
+            .is_some_and(|spec| {
+                Path::new(&command[0]).file_name() == Some(std::ffi::OsStr::new(&spec.program))
+            });
     let policy = plan::build(
         &plan::Context {
             project: &project,
@@ -117,7 +133,6 @@ pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Err
             env,
             state: state::StateDirs::for_env(env),
             agent,
-            command: &opts.command,
             pass_env: opts.pass_env.iter().cloned().collect(),
         },
         force,
@@ -201,10 +216,14 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     }
     let pre = preflight(&project, &policy.settings, env)?;
     let command = if opts.command.is_empty() {
-        crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
+        let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
+        crate::catalog::agent::commands(
+            agent,
+            settings.fragment_names(),
+            &catalog,
             opts.prompt.as_deref(),
         )
+        .autonomous
     } else {
         opts.command.clone()
     };

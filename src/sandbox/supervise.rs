@@ -33,7 +33,7 @@ use nix::unistd::Pid;
 use crate::error::Error;
 
 use super::launch::{Launch, Outcome, POLICY_FD};
-use super::observe::{observe_stderr, Observed};
+use super::observe::{observe_stderr, observe_stdout, Observed};
 
 /// Seconds a signalled command gets to exit before what is left of it is killed.
 const GRACE: Duration = Duration::from_secs(3);
@@ -250,9 +250,16 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
         }
     };
     let namespaced = !prefix.is_empty();
-    let mut cmd = match prefix.split_first() {
-        Some((unshare, rest)) => {
-            let mut c = std::process::Command::new(unshare);
+    // unshare first (it dies with srt-gen and takes the namespace with it), then, under
+    // `learn`, the tracer (pid 1 of the namespace), then srt.
+    let chain: Vec<String> = prefix
+        .iter()
+        .cloned()
+        .chain(launch.tracer.iter().cloned())
+        .collect();
+    let mut cmd = match chain.split_first() {
+        Some((first, rest)) => {
+            let mut c = std::process::Command::new(first);
             c.args(rest).arg(&launch.program);
             c
         }
@@ -304,7 +311,9 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     if launch.observe {
         cmd.stderr(std::process::Stdio::piped());
     }
-    if launch.stdout_to_stderr {
+    if launch.observe && launch.observe_stdout {
+        cmd.stdout(std::process::Stdio::piped());
+    } else if launch.stdout_to_stderr {
         use std::os::fd::AsFd;
         let fd = io::stderr()
             .as_fd()
@@ -328,14 +337,31 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     });
     let pid = child.id() as i32;
     let observer = if launch.observe {
-        child.stderr.map(observe_stderr)
+        // srt echoes the command line after `--` in one debug message.
+        let echo_lines = launch
+            .args
+            .iter()
+            .skip_while(|a| *a != "--")
+            .map(|a| a.matches('\n').count())
+            .sum();
+        child.stderr.map(|e| observe_stderr(e, echo_lines))
+    } else {
+        None
+    };
+    let stdout_observer = if launch.observe {
+        child
+            .stdout
+            .map(|o| observe_stdout(o, launch.stdout_to_stderr))
     } else {
         None
     };
     let finish = |o: Outcome| {
-        let observed = observer
+        let mut observed: Observed = observer
             .map(|h| h.join().unwrap_or_default())
             .unwrap_or_default();
+        if let Some(h) = stdout_observer {
+            observed.output.extend(h.join().unwrap_or_default());
+        }
         drop(run_dir);
         Ok((o, observed))
     };

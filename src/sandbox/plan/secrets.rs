@@ -12,12 +12,11 @@
 //! The notes name what was withheld, never a value.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use serde_json::Value;
 
 use crate::catalog::secrets::{srt_can_name, Secrets};
-use crate::catalog::{Kind, List};
+use crate::catalog::List;
 use crate::error::Error;
 use crate::policy::secrets::{deny_entry, CREDENTIALS, ENV_VARS};
 
@@ -31,19 +30,23 @@ const NOT_SECRET: &[&str] = &[
     "example", "sample", "template", "tmpl", "tpl", "dist", "schema", "defaults",
 ];
 
-/// The project's agent, and whether this run starts it (no command, or a command that is
-/// the agent's program: the recipes run `srt-gen run -- claude ...`).
-fn running_agent(cx: &Context<'_>) -> Option<String> {
-    let agent =
-        cx.catalog.fragments.iter().find(|f| {
-            f.kind == Kind::Agent && cx.committed.fragment_names().any(|n| n == f.name)
-        })?;
-    let program = cx
-        .command
-        .first()
-        .and_then(|c| Path::new(c).file_name())
-        .and_then(|n| n.to_str());
-    (cx.agent || program == Some(crate::catalog::agent::AGENT)).then(|| agent.name.clone())
+/// The agent this run starts (`cx.agent`: no command, or the agent's own program, as the
+/// recipes start it), with the variables that hold its own key: the secret catalog's and
+/// the agent fragment's `keys`. Its key is the agent step's to mask, not this step's.
+fn running_agent(cx: &Context<'_>) -> Option<(String, Vec<String>)> {
+    if !cx.agent {
+        return None;
+    }
+    let frag = crate::catalog::agent::chosen(cx.catalog, cx.committed.agent_name()).ok()?;
+    let mut keys: Vec<String> = Secrets::builtin()
+        .agent_keys(&frag.name)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if let Some(spec) = &frag.agent {
+        keys.extend(spec.keys.iter().cloned());
+    }
+    Some((frag.name.clone(), keys))
 }
 
 pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
@@ -51,11 +54,11 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
     if let Some(r) = &cx.committed.record {
         pass.extend(r.pass_env.iter().cloned());
     }
-    let agent = running_agent(cx);
+    let running = running_agent(cx);
     let secrets = Secrets::builtin();
-    let own: Vec<&str> = agent
-        .as_deref()
-        .map(|a| secrets.agent_keys(a))
+    let own: Vec<&str> = running
+        .as_ref()
+        .map(|(_, keys)| keys.iter().map(String::as_str).collect())
         .unwrap_or_default();
     // Names the file already handles in another mode (a mask with its injectHosts): srt
     // needs their real value in its own environment.
@@ -68,12 +71,12 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
     let withheld: Vec<String> = secrets
         .withheld(
             cx.env.vars.keys().map(String::as_str),
-            agent.as_deref(),
+            running.as_ref().map(|(name, _)| name.as_str()),
             &pass,
         )
         .into_iter()
         .map(|m| m.name)
-        .filter(|n| !masked.contains(n))
+        .filter(|n| !masked.contains(n) && !own.contains(&n.as_str()))
         .collect();
     // A deny the file lists for a name passed on purpose, or for the running agent's key
     // (masked by the agent step), goes.
