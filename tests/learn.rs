@@ -69,7 +69,7 @@ fn a_missing_npm_fragment_is_proposed_and_applied() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`srt-gen learn -- <the same command>` names it"),
+        err.contains("`srt-gen learn -- npm install --no-audit --no-fund` names it"),
         "{err}"
     );
     assert!(

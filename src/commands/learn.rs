@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::print_json;
 use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::sandbox::launch::Outcome;
 use crate::sandbox::RunOptions;
+use crate::ui;
 
 /// The project fragment `learn --apply` writes entries that no catalog fragment has into.
 pub const LEARNED: &str = "learned";
@@ -36,6 +36,7 @@ pub struct LearnOptions {
 
 /// One refused host or write, and what to do about it.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Item {
     /// `host` or `write`.
     pub kind: &'static str,
@@ -43,12 +44,17 @@ pub struct Item {
     pub value: String,
     pub attempts: usize,
     /// The command that was running (srt's log does not say which child process tried).
+    #[serde(rename = "commandLine")]
     pub command: String,
     pub proposal: Proposal,
 }
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+#[serde(
+    tag = "action",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Proposal {
     /// `srt-gen add NAME`.
     Add {
@@ -66,7 +72,10 @@ pub enum Proposal {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The command that ran, as a shell would take it (`the agent` for the agent).
+    #[serde(rename = "commandLine")]
     pub command: String,
     /// The command's exit status (or 128+N for a signal).
     pub exit: u8,
@@ -79,9 +88,9 @@ pub struct Report {
 pub fn execute(base: &Path, env: &Env, opts: &LearnOptions) -> Result<u8, Error> {
     let (code, report) = learn(base, env, opts)?;
     if opts.json {
-        print_json(&report);
+        ui::json::print("learn", &report);
     } else {
-        eprint!("{}", render(&report, opts.apply));
+        ui::status(&render(&report, opts.apply));
     }
     Ok(code)
 }
@@ -149,10 +158,10 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     prepared.launch.stdout_to_stderr = opts.json;
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.policy.describe() {
-        eprintln!("srt-gen learn: {line}");
+        ui::status(&format!("srt-gen learn: {line}\n"));
     }
     for line in prepared.pre.apply()? {
-        eprintln!("srt-gen learn: {line}");
+        ui::status(&format!("srt-gen learn: {line}\n"));
     }
     let command = if run.command.is_empty() {
         "the agent".to_string()
@@ -366,7 +375,7 @@ fn apply(
     }
     if !adds.is_empty() {
         let change = super::change::add_refreshing(&project.root, &adds, env, false, &[LEARNED])?;
-        eprint!("{}", super::change::render_change(&change, "add"));
+        ui::status(&super::change::render_change(&change, "add"));
         applied.extend(
             adds.iter()
                 .filter(|a| *a != LEARNED)

@@ -59,6 +59,9 @@ pub struct Prepared {
     /// What srt gets instead (see [`plan`]).
     pub policy: plan::RunPolicy,
     pub srt: SrtPath,
+    /// With `dry_run`, why srt was not found (then `srt` is a stand-in named `srt`):
+    /// a dry run shows the plan on a machine without srt too.
+    pub srt_missing: Option<Error>,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
@@ -77,9 +80,12 @@ pub struct Planned {
 /// See [`Planned`]. `agent`: the run starts the agent (no command was given).
 pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
     let project = Project::find(cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
-            cwd.display()
+        Error::Usage(crate::error::with_tip(
+            format!(
+                "no {SETTINGS_FILE} in {} or any folder above it",
+                cwd.display()
+            ),
+            "run `srt-gen init` in the project first",
         ))
     })?;
     let settings = crate::policy::load::load_policy(&project, env, force)?;
@@ -120,7 +126,17 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
+    let (srt, srt_missing) = match find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root)) {
+        Ok(s) => (s, None),
+        Err(e) if opts.dry_run => (
+            SrtPath {
+                path: PathBuf::from("srt"),
+                how: "not found",
+            },
+            Some(e),
+        ),
+        Err(e) => return Err(e),
+    };
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
@@ -142,6 +158,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         policy,
         srt,
+        srt_missing,
         missing,
         pre,
         launch,

@@ -19,6 +19,7 @@ mod python;
 
 /// One file (or variable) that names hosts.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct Found {
     /// The record key: `file:web/.npmrc`, `file:~/.config/pip/pip.conf`, `env:PIP_INDEX_URL`.
     pub key: String,
