@@ -107,7 +107,7 @@ fn a_missing_npm_fragment_is_seen_proposed_and_applied_from_the_last_report() {
     assert_ne!(out.status.code(), Some(0), "npm fails without its fragment");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`srt-gen learn -- <the same command>` names it"),
+        err.contains("`srt-gen learn -- npm install --no-audit --no-fund` names it"),
         "{err}"
     );
 

@@ -153,14 +153,14 @@ impl Launch {
     fn report_placeholders(&self, held: &super::placeholders::Held) {
         let verb = if self.observe { "learn" } else { "run" };
         for w in &held.warnings {
-            eprintln!("srt-gen {verb}: note: {w}");
+            crate::ui::status(&format!("srt-gen {verb}: note: {w}\n"));
         }
         if self.debug && !self.observe && !held.made.is_empty() {
             let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
-            eprintln!(
-                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}",
+            crate::ui::status(&format!(
+                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}\n",
                 made.join(" ")
-            );
+            ));
         }
     }
 

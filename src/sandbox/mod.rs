@@ -70,6 +70,9 @@ pub struct Prepared {
     /// What srt gets instead (see [`plan`]).
     pub policy: plan::RunPolicy,
     pub srt: SrtPath,
+    /// With `dry_run`, why srt was not found (then `srt` is a stand-in named `srt`):
+    /// a dry run shows the plan on a machine without srt too.
+    pub srt_missing: Option<Error>,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
@@ -94,9 +97,12 @@ pub fn plan_run(cwd: &Path, env: &Env, force: bool, command: &[String]) -> Resul
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
     if !found.has_policy {
-        return Err(Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it in this project; run `srt-gen init` in the project first",
-            cwd.display()
+        return Err(Error::Usage(crate::error::with_tip(
+            format!(
+                "no {SETTINGS_FILE} in {} or any folder above it in this project",
+                cwd.display()
+            ),
+            "run `srt-gen init` in the project first",
         )));
     }
     let notes = found.notes();
@@ -148,7 +154,17 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
+    let (srt, srt_missing) = match find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root)) {
+        Ok(s) => (s, None),
+        Err(e) if opts.dry_run => (
+            SrtPath {
+                path: PathBuf::from("srt"),
+                how: "not found",
+            },
+            Some(e),
+        ),
+        Err(e) => return Err(e),
+    };
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
@@ -175,6 +191,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         policy,
         srt,
+        srt_missing,
         missing,
         pre,
         launch,

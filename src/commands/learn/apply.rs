@@ -159,7 +159,7 @@ pub fn apply(
         &[LEARNED],
         Some(catalog),
     )?;
-    eprint!("{}", super::super::change::render_change(&change, "add"));
+    crate::ui::status(&super::super::change::render_change(&change, "add"));
     out.applied.extend(
         adds.iter()
             .filter(|a| *a != LEARNED)

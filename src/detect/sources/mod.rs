@@ -38,7 +38,6 @@ pub struct Found {
     pub origin: String,
     /// Inside the repository: chosen by whoever wrote it. (Spelt as before issue 15;
     /// issue 17 restyles the keys.)
-    #[serde(rename = "in_project")]
     pub in_project: bool,
     pub hosts: BTreeSet<String>,
     /// Public hosts this configuration takes the place of (left out of the policy).
