@@ -238,12 +238,34 @@ fn every_commands_json_is_as_docs_json_says() {
     // a caution, a dropped fragment.
     let s = Sandbox::fixture("rust-workspace");
     o.take("init", run(&s, &["init", "--json"]), 0);
-    common::copy_fixture(&common::fixture_dir("npm-app"), &s.project.join("sub/a"));
-    s.write("sub/bad/.srt.json", "{\n  \"network\": {,\n}\n");
+    // Several folders that are projects of their own (not inside one with a policy).
+    let m = Sandbox::new();
+    common::copy_fixture(&common::fixture_dir("npm-app"), &m.project.join("a"));
+    m.write("bad/.srt.json", "{\n  \"network\": {,\n}\n");
     o.take(
         "init a missing bad",
-        run(&s, &["-C", "sub", "init", "--json", "a", "missing", "bad"]),
+        run(&m, &["init", "--json", "a", "missing", "bad"]),
         1,
+    );
+    // A removed ecosystem, a suggestion, a fixture folder, an endpoint from the
+    // environment, a subproject.
+    let t = Sandbox::fixture("rust-workspace");
+    assert!(run(&t, &["init"]).status.success());
+    assert!(run(&t, &["remove", "rust"]).status.success());
+    t.write("tests/sample/package.json", "{\"name\": \"sample\"}\n");
+    t.write("fixtures/demo/Gemfile", "source 'https://rubygems.org'\n");
+    let out = t
+        .cmd()
+        .env("ANTHROPIC_BASE_URL", "http://localhost:4000")
+        .args(["init", "--json"])
+        .output()
+        .unwrap();
+    o.take("init (removed, suggested, fixtures, endpoint)", out, 0);
+    std::fs::create_dir_all(t.project.join("sub/part")).unwrap();
+    o.take(
+        "init --subproject",
+        run(&t, &["-C", "sub/part", "init", "--json", "--subproject"]),
+        0,
     );
     let broken = Sandbox::fixture("broken-manifests");
     o.take(
@@ -437,7 +459,7 @@ fn every_commands_json_is_as_docs_json_says() {
     assert!(git.unwrap().success());
     let text = r.read(".srt.json").replace(
         "\"allowWrite\": [",
-        "\"allowWrite\": [\n      \"/nonexistent-srt-gen-test/cache\",",
+        "\"allowWrite\": [\n      \"/nonexistent-srt-gen-test/cache\",\n      \"~/.tool-state.json\",",
     );
     r.write(".srt.json", &text);
     let out = r
@@ -524,7 +546,7 @@ fn with_srt(o: &mut Outputs, srt: &Path) {
     );
     s.write(".srt.json", &text);
     let script = "for h in pypi.org example.org tracker.example.net storage.googleapis.com s3.amazonaws.com; do \
-                  curl -s -o /dev/null --max-time 10 https://$h/; done; echo x > /srt-gen-test-file; true";
+                  curl -s -o /dev/null --max-time 10 https://$h/; done; echo x > /srt-gen-test-file; false";
     let learn = |extra: &[&str]| {
         let mut c = s.cmd();
         c.env("SRT_GEN_SRT", srt)
@@ -535,12 +557,42 @@ fn with_srt(o: &mut Outputs, srt: &Path) {
             .output()
             .unwrap()
     };
-    o.take("learn", learn(&[]), 0);
+    o.take("learn", learn(&[]), 1);
     o.take(
         "learn --apply",
         learn(&["--apply", "--yes", "--allow-risky"]),
-        0,
+        1,
     );
+    // A command that succeeded anyway: its refusals are only proposed on a terminal.
+    let ok = s
+        .cmd()
+        .env("SRT_GEN_SRT", srt)
+        .args(["learn", "--json", "--", "sh", "-c"])
+        .arg("curl -s -o /dev/null --max-time 10 https://storage.googleapis.com/; true")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    o.take("learn (exit 0)", ok, 0);
+    // A host of a fragment the project shows but the user removed: `add` brings it back.
+    let py = Sandbox::new();
+    py.write("requirements.txt", "six==1.16.0\n");
+    assert!(py.cmd().args(["init"]).output().unwrap().status.success());
+    assert!(py
+        .cmd()
+        .args(["remove", "python"])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let out = py
+        .cmd()
+        .env("SRT_GEN_SRT", srt)
+        .args(["learn", "--json", "--", "sh", "-c"])
+        .arg("curl -s -o /dev/null --max-time 10 https://pypi.org/simple/; false")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    o.take("learn (add)", out, 1);
 
     let run = |args: &[&str]| {
         let mut c = s.cmd();

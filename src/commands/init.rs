@@ -146,7 +146,6 @@ pub enum ProjectEntry {
 #[serde(rename_all = "camelCase")]
 pub struct InitSummary {
     pub project: String,
-    // The keys this summary had before issue 15 keep their spelling (issue 17 restyles them).
     pub dry_run: bool,
     /// Why this folder (when init was started below it, or declared a subproject), and
     /// every policy or justfile on the way up that is not used.
