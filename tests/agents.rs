@@ -124,7 +124,8 @@ fn the_endpoint_is_chosen_by_the_environment_and_said_so() {
         .args(["init", "--json"])
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["projects"][0].clone();
     assert_eq!(v["agent"]["api"], "Bedrock", "{v}");
     assert_eq!(
         v["agent"]["chosenBy"],

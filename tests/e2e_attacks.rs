@@ -140,7 +140,7 @@ fn a_policy_that_names_a_program_in_the_project_is_refused_even_forced() {
         let mut c = cmd(&s, &srt);
         c.arg("run");
         if force {
-            c.arg("--force");
+            c.arg("--allow-errors");
         }
         let out = c.args(["--", "true"]).output().unwrap();
         assert_ne!(out.status.code(), Some(0), "{}", show(&out));
@@ -178,7 +178,7 @@ fn no_record_or_hand_edit_lowers_the_floor() {
         let mut c = cmd(&s, &srt);
         c.arg("run");
         if force {
-            c.arg("--force");
+            c.arg("--allow-errors");
         }
         c.args(["--", "cat", &key.display().to_string()])
             .output()
@@ -427,7 +427,7 @@ mkdir -p .vscode-like && echo '{}' > tools.code-workspace"#;
         .map(|f| f["path"].as_str().unwrap())
         .collect();
     assert_eq!(listed, ["./.git/info/attributes"], "{v}");
-    assert_eq!(v["exitCode"], 0);
+    assert_eq!(v["exit"], 0);
     assert!(stderr(&out).contains("hi"), "{}", show(&out));
     // Undo the attack outside, then one more change under --strict.
     std::fs::remove_file(s.project.join(".git/commondir")).unwrap();

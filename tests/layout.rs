@@ -19,6 +19,7 @@ const STAGES: &[(&str, u8)] = &[
     ("files", 0),
     ("hosts", 0),
     ("shown", 0),
+    ("ui", 0),
     ("detect", 1),
     ("catalog", 2),
     ("policy", 3),

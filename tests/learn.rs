@@ -107,7 +107,7 @@ fn a_missing_npm_fragment_is_seen_proposed_and_applied_from_the_last_report() {
     assert_ne!(out.status.code(), Some(0), "npm fails without its fragment");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`srt-gen learn -- <the same command>` names it"),
+        err.contains("`srt-gen learn -- npm install --no-audit --no-fund` names it"),
         "{err}"
     );
 
@@ -385,7 +385,7 @@ fn learn_exits_with_the_commands_status_and_works_while_another_run_holds_placeh
     );
 
     // Another run of the project is active: its placeholder holds `.srt-gen/fragments`
-    // (an empty file) while it lives.
+    // (an empty folder, where a folder belongs) while it lives.
     std::fs::remove_dir_all(s.project.join(".srt-gen/fragments")).ok();
     let started = s.project.join(".srt-gen/tmp/other-started");
     let mut other = p
@@ -399,7 +399,7 @@ fn learn_exits_with_the_commands_status_and_works_while_another_run_holds_placeh
         .unwrap();
     common::wait_for(&started);
     let fragments = s.project.join(".srt-gen/fragments");
-    let placeholder = std::fs::symlink_metadata(&fragments).is_ok_and(|m| m.is_file());
+    let placeholder = std::fs::symlink_metadata(&fragments).is_ok_and(|m| m.is_dir());
     let report = p.learn_json(&curl("https://example.com/"), Some(56));
     assert_eq!(
         finding(&report, "example.com")["proposal"]["action"],

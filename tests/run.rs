@@ -48,7 +48,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "filesystem": {
     "denyRead": DENY_READ,
     "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.tool-state.json", "/nonexistent-srt-gen-test/cache"],
-    "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments", "./.claude/settings.json", "./.claude/settings.local.json"]
+    "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments", "./.claude/settings.json", "./.claude/settings.local.json", "./.srt-gen/learn"]
   }
 }
 "#
@@ -257,7 +257,7 @@ fn srts_own_failure_gets_srt_gens_message() {
     let err = s.clean(&out.stderr);
     assert!(err.contains("Error: settings are not valid"), "{err}");
     assert!(
-        err.contains("srt-gen: error: srt did not start the command (srt exited 1"),
+        err.contains("error: srt did not start the command (srt exited 1"),
         "{err}"
     );
     assert!(err.contains("srt-gen doctor"), "{err}");
@@ -358,9 +358,13 @@ fn usage_errors() {
     std::fs::remove_file(s.project.join(".srt.json")).unwrap();
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(s.clean(&out.stderr).contains(
-        "no .srt.json in [PROJECT] or any folder above it in this project; run `srt-gen init`"
-    ));
+    let err = s.clean(&out.stderr);
+    assert!(
+        err.contains(
+            "error: no .srt.json in [PROJECT] or any folder above it in this project\n\n  tip: run `srt-gen init`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -386,7 +390,7 @@ fn a_bad_config_is_refused_before_srt_starts() {
 }
 
 #[test]
-fn a_policy_with_lint_errors_runs_only_with_force() {
+fn a_policy_with_lint_errors_runs_only_with_allow_errors() {
     let (s, bin) = project(FAKE_SRT, &TOOLS);
     let weak = s.read(".srt.json").replace(
         r#""~/.cargo/registry","#,
@@ -401,10 +405,10 @@ fn a_policy_with_lint_errors_runs_only_with_force() {
         "{err}"
     );
     assert!(err.contains("filesystem.allowWrite[3]"), "{err}");
-    assert!(err.contains("pass --force to run anyway"), "{err}");
+    assert!(err.contains("pass --allow-errors to run anyway"), "{err}");
     assert!(!s.home().join("srt-args").exists(), "srt must not start");
     let out = cmd(&s, &bin)
-        .args(["run", "--force", "--", "true"])
+        .args(["run", "--allow-errors", "--", "true"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));

@@ -5,13 +5,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{load, open, print_contents, print_json, why_text};
+use super::{load, open, summary, why_text};
 use crate::catalog::{Catalog, Kind};
 use crate::env::Env;
 use crate::error::Error;
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
 use crate::policy::plan::{self, PlanOptions};
 use crate::policy::settings::Why;
+use crate::ui;
+use crate::ui::style::{paint, HEADING};
 
 /// `add` / `remove` as the command line gave them.
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub struct ChangeOptions {
     /// Fragment names, as `srt-gen list` shows them.
     pub names: Vec<String>,
     pub dry_run: bool,
+    /// With `dry_run`: the whole files instead of their diff.
+    pub full: bool,
     pub json: bool,
 }
 
@@ -27,6 +31,7 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
     let ChangeOptions {
         names,
         dry_run,
+        full,
         json,
     } = opts;
     let (dry_run, json) = (*dry_run, *json);
@@ -36,21 +41,19 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
         (remove(base, names, env, dry_run)?, "remove")
     };
     if dry_run && !json {
-        print_contents(&change.written.contents);
+        ui::out(&summary::render_files(&change.written.contents, *full));
     }
     if json {
-        print_json(&change);
+        ui::json::print(verb, &change);
     } else {
-        eprint!(
-            "{}",
-            crate::files::shown_text(&render_change(&change, verb))
-        );
+        ui::status(&render_change(&change, verb));
     }
     Ok(0)
 }
 
 /// What `add` or `remove` did.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Change {
     pub project: String,
     pub dry_run: bool,
@@ -62,8 +65,14 @@ pub struct Change {
     pub cautions: Vec<String>,
     /// `init` ran first because the project had no `.srt.json`.
     pub initialised: bool,
+    /// Fragments `add` brought as well: the base, for a policy written by hand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     #[serde(flatten)]
     pub written: Written,
+    /// What was added and removed, grouped by origin, for the human report.
+    #[serde(skip)]
+    pub groups: Vec<summary::Grouped>,
 }
 
 fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
@@ -73,7 +82,7 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
         .map(|n| {
             let near = catalog.closest(n);
             if near.is_empty() {
-                format!("`{n}` is not in the catalog (`srt-gen list` shows every name)")
+                format!("`{n}` is not in the catalog")
             } else {
                 format!(
                     "`{n}` is not in the catalog; did you mean {}?",
@@ -82,7 +91,12 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
             }
         })
         .collect();
-    (!missing.is_empty()).then(|| Error::Usage(missing.join("\n")))
+    (!missing.is_empty()).then(|| {
+        Error::Usage(crate::error::with_tip(
+            missing.join("\n"),
+            "`srt-gen list` shows every name, `srt-gen explain NAME` what one allows",
+        ))
+    })
 }
 
 /// An agent is chosen, not added: one policy is for one agent.
@@ -181,6 +195,15 @@ pub fn add_with(
     let mut changed = Vec::new();
     let mut unchanged = Vec::new();
     let mut cautions = Vec::new();
+    // A policy without srt-gen's base (written by hand) gets it with the first fragment
+    // added: the floor of every srt-gen policy (credential stores unreadable, the policy
+    // and the recipes write-protected).
+    let mut also = Vec::new();
+    if !fragments.values().any(|f| f.why == Why::Base) {
+        let rec = plan::base_record(&catalog, &project, &record.subprojects, env, &platforms)?;
+        fragments.insert("base".to_string(), rec);
+        also.push("base".to_string());
+    }
     for name in names {
         let frag = catalog.get(name).expect("checked above");
         if let Some(w) = &frag.warning {
@@ -219,6 +242,7 @@ pub fn add_with(
         WriteOptions { dry_run, justfile },
     )?;
     written.warnings.append(&mut warnings);
+    let groups = summary::group_changes(old, &new, &written.changes);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,
@@ -226,7 +250,9 @@ pub fn add_with(
         unchanged,
         cautions,
         initialised,
+        also,
         written,
+        groups,
     })
 }
 
@@ -283,6 +309,7 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
             justfile: JustfileMode::IfBlockPresent,
         },
     )?;
+    let groups = summary::group_changes(Some(&old), &new, &written.changes);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,
@@ -290,26 +317,37 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
         unchanged,
         cautions: Vec::new(),
         initialised: false,
+        also: Vec::new(),
         written,
+        groups,
     })
 }
 
 /// The human report of `add` / `remove`.
 pub fn render_change(c: &Change, verb: &str) -> String {
-    let mut out = format!("srt-gen {verb}: {}\n", c.project);
+    let mut out = format!(
+        "{}\n",
+        paint(HEADING, format!("srt-gen {verb}: {}", c.project))
+    );
     if c.initialised {
         out.push_str("  no .srt.json yet: ran `srt-gen init` first\n");
     }
+    let past = if verb == "add" { "added" } else { "removed" };
     for n in &c.changed {
-        let past = if verb == "add" { "added" } else { "removed" };
         out.push_str(&format!("  {past} {n}\n"));
+    }
+    for n in &c.also {
+        out.push_str(&format!(
+            "  added {n} as well: the policy had no srt-gen record, and every srt-gen policy \
+             keeps credentials unreadable and its own files write-protected\n"
+        ));
     }
     for n in &c.unchanged {
         out.push_str(&format!("  {n}: nothing to do\n"));
     }
+    out.push_str(&summary::render_groups(&c.groups));
     let state = |o: FileOutcome| o.describe(c.dry_run);
     out.push_str(&format!("  .srt.json: {}\n", state(c.written.settings)));
-    out.push_str(&output::render_changes(&c.written.changes));
     if let Some(j) = c.written.justfile {
         out.push_str(&format!("  justfile: {}\n", state(j)));
     }
@@ -317,7 +355,19 @@ pub fn render_change(c: &Change, verb: &str) -> String {
         out.push_str(&format!("  caution: {w}\n"));
     }
     for w in &c.written.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        out.push_str(&format!("  {} {w}\n", ui::style::warning_label()));
     }
+    let unchanged = c.written.settings == FileOutcome::Unchanged
+        && c.written
+            .justfile
+            .is_none_or(|j| j == FileOutcome::Unchanged);
+    let next = if c.dry_run && !unchanged {
+        "run it again without --dry-run to write the change".to_string()
+    } else if c.written.settings == FileOutcome::Unchanged {
+        "`srt-gen explain` shows every entry of the policy and why".to_string()
+    } else {
+        "`srt-gen explain` shows every entry and why; `srt-gen run -- COMMAND` runs under the new policy".to_string()
+    };
+    out.push_str(&summary::next(&next));
     out
 }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::sandbox::plan;
 use crate::sandbox::preflight::{self, WritePath};
 use crate::sandbox::srt;
+use crate::ui;
 
 #[derive(Debug, Clone, Default)]
 pub struct DoctorOptions {
@@ -32,6 +33,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Check {
     pub name: &'static str,
     pub status: Status,
@@ -58,21 +60,41 @@ fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
     }
 }
 
+/// `doctor --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorReport {
+    /// No check failed.
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+/// `srt-gen doctor`: exit 1 when a check failed (the checks say why and how to fix it).
 pub fn doctor(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Result<u8, Error> {
     let checks = checks(cwd, env, opts);
-    if opts.json {
-        let ok = !checks.iter().any(|c| c.status == Status::Fail);
-        let v = serde_json::json!({ "ok": ok, "checks": checks });
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
-    } else {
-        print!("{}", crate::files::shown_text(&render(&checks)));
-    }
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    if opts.json {
+        ui::json::print(
+            "doctor",
+            &DoctorReport {
+                ok: failed == 0,
+                checks,
+            },
+        );
+    } else {
+        ui::out(&render(&checks));
+    }
     if failed > 0 {
-        return Err(Error::Findings(format!(
-            "{failed} check{} failed; the fix is under each",
-            if failed == 1 { "" } else { "s" }
-        )));
+        ui::always(&format!(
+            "{} {}; the fix is under each\n",
+            ui::style::error_label(),
+            if failed == 1 {
+                "1 check failed".to_string()
+            } else {
+                format!("{failed} checks failed")
+            }
+        ));
+        return Ok(1);
     }
     Ok(0)
 }
@@ -81,10 +103,10 @@ pub fn render(checks: &[Check]) -> String {
     let mut s = String::new();
     for c in checks {
         let tag = match c.status {
-            Status::Ok => "ok  ",
-            Status::Warn => "warn",
-            Status::Fail => "FAIL",
-            Status::Skip => "skip",
+            Status::Ok => ui::style::paint(ui::style::GOOD, "ok  "),
+            Status::Warn => ui::style::paint(ui::style::WARNING, "warn"),
+            Status::Fail => ui::style::paint(ui::style::ERROR, "FAIL"),
+            Status::Skip => ui::style::paint(ui::style::DIM, "skip"),
         };
         s.push_str(&format!("{tag}  {:<11} {}\n", c.name, c.detail));
         if let Some(fix) = &c.fix {
@@ -133,13 +155,10 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 format!("reinstall it: `{}`", srt::INSTALL_SRT),
             ),
         },
-        Err(e) => fail(
-            "srt",
-            "not found",
-            e.to_string()
-                .split_once("; ")
-                .map_or(e.to_string(), |x| x.1.to_string()),
-        ),
+        Err(e) => {
+            let (what, tip) = e.parts();
+            fail("srt", "not found", tip.unwrap_or(what))
+        }
     });
 
     // srt from npm is a Node script; a bundled srt does not need Node.

@@ -78,15 +78,29 @@ impl FileOutcome {
     }
 }
 
+/// One file a write touched (with --dry-run: would touch), before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContents {
+    pub path: PathBuf,
+    /// `None`: the file did not exist.
+    pub old: Option<Vec<u8>>,
+    pub new: Vec<u8>,
+}
+
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Written {
     pub settings: FileOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justfile: Option<FileOutcome>,
+    /// The recipes srt-gen's block in the justfile holds (a recipe of the user's with the
+    /// same name is left alone and not listed); empty when no justfile is written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recipes: Vec<String>,
     pub changes: BTreeMap<String, ListChange>,
-    /// The bytes that were (or, with --dry-run, would be) written, for `--dry-run` output.
+    /// The files as they were and as they are (with --dry-run: would be), for `--dry-run`.
     #[serde(skip)]
-    pub contents: Vec<(PathBuf, Vec<u8>)>,
+    pub contents: Vec<FileContents>,
     pub warnings: Vec<String>,
 }
 
@@ -123,6 +137,7 @@ pub fn write(
     crate::files::check_writable(&project.settings)?;
     let settings_bytes = new.to_bytes();
     let mut warnings = Vec::new();
+    let mut recipes = Vec::new();
 
     let justfile = if let Some(existing) = read_justfile(project, opts.justfile)? {
         let existing = existing
@@ -164,6 +179,11 @@ pub fn write(
         )?;
         let text = crate::output::justfile::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
+        recipes = crate::output::justfile::RECIPES
+            .into_iter()
+            .filter(|r| !skipped.contains(r))
+            .map(str::to_string)
+            .collect();
         Some((existing, text.into_bytes()))
     } else {
         None
@@ -171,12 +191,20 @@ pub fn write(
     warnings.extend(gate_warnings);
     warnings.extend(floor_restored(old, new));
 
-    let mut contents = vec![(project.settings.clone(), settings_bytes.clone())];
-    if let Some((_, bytes)) = &justfile {
-        contents.push((project.justfile.clone(), bytes.clone()));
+    let old_bytes = crate::files::read_regular(&project.settings)?;
+    let mut contents = vec![FileContents {
+        path: project.settings.clone(),
+        old: old_bytes.clone(),
+        new: settings_bytes.clone(),
+    }];
+    if let Some((existing, bytes)) = &justfile {
+        contents.push(FileContents {
+            path: project.justfile.clone(),
+            old: existing.as_ref().map(|t| t.as_bytes().to_vec()),
+            new: bytes.clone(),
+        });
     }
 
-    let old_bytes = crate::files::read_regular(&project.settings)?;
     let settings_outcome = FileOutcome::of(old_bytes.as_deref(), &settings_bytes);
     // The justfile was read above; its outcome follows from that text.
     let justfile_outcome = justfile
@@ -200,6 +228,7 @@ pub fn write(
     Ok(Written {
         settings: settings_outcome,
         justfile: justfile_outcome,
+        recipes,
         changes: changes(old, new),
         contents,
         warnings,

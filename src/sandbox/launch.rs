@@ -156,7 +156,7 @@ impl Launch {
     fn report_placeholders(&self, held: &super::placeholders::Held) {
         let verb = if self.observe { "learn" } else { "run" };
         for w in &held.warnings {
-            eprintln!("srt-gen {verb}: note: {}", crate::shown::shown_text(w));
+            crate::ui::status(&format!("srt-gen {verb}: note: {w}\n"));
         }
         if self.debug && !self.observe && !held.made.is_empty() {
             let made: Vec<String> = held
@@ -164,10 +164,10 @@ impl Launch {
                 .iter()
                 .map(|p| crate::shown::shown_path(p))
                 .collect();
-            eprintln!(
-                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}",
+            crate::ui::status(&format!(
+                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}\n",
                 made.join(" ")
-            );
+            ));
         }
     }
 

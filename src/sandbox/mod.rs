@@ -60,10 +60,6 @@ pub struct RunOptions {
     /// `--parent-proxy`: srt keeps this environment's HTTP(S)_PROXY/NO_PROXY as its
     /// upstream proxy (otherwise they are taken out of srt's environment).
     pub parent_proxy: bool,
-    /// `run --strict`: a finding of the end-of-run review makes the exit status 1.
-    pub strict: bool,
-    /// `run --json`: the review as JSON on stdout.
-    pub json: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
     pub command: Vec<String>,
@@ -80,6 +76,9 @@ pub struct Prepared {
     /// What srt gets instead (see [`plan`]).
     pub policy: plan::RunPolicy,
     pub srt: SrtPath,
+    /// With `dry_run`, why srt was not found (then `srt` is a stand-in named `srt`):
+    /// a dry run shows the plan on a machine without srt too.
+    pub srt_missing: Option<Error>,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
@@ -106,9 +105,12 @@ pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Err
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
     if !found.has_policy {
-        return Err(Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it in this project; run `srt-gen init` in the project first",
-            cwd.display()
+        return Err(Error::Usage(crate::error::with_tip(
+            format!(
+                "no {SETTINGS_FILE} in {} or any folder above it in this project",
+                cwd.display()
+            ),
+            "run `srt-gen init` in the project first",
         )));
     }
     let notes = found.notes();
@@ -152,6 +154,34 @@ pub fn lifetime_check(path: &str) -> Result<(), String> {
     supervise::namespace_prefix(path).map(|_| ())
 }
 
+/// srt (and node, when srt is a Node script) on the clean PATH, refused when it lies where
+/// the sandbox writes, wherever it was named. Where only such a copy exists, the error says
+/// so instead of "not found".
+fn locate_srt(
+    opts: &RunOptions,
+    env: &Env,
+    clean: &Env,
+    cwd: &Path,
+    untrusted: &srt::Untrusted,
+) -> Result<SrtPath, Error> {
+    let srt = match find_srt(opts.srt.as_deref(), clean, cwd) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Ok(s) = find_srt(opts.srt.as_deref(), env, cwd) {
+                srt::trusted("srt", &s.path, s.how, untrusted)?;
+            }
+            return Err(e);
+        }
+    };
+    srt::trusted("srt", &srt.path, srt.how, untrusted)?;
+    if srt::needs_node(&srt.path) {
+        if let Some(node) = srt::which("node", clean) {
+            srt::trusted("node", &node, "PATH", untrusted)?;
+        }
+    }
+    Ok(srt)
+}
+
 /// Finds the project, srt and the tools, plans the preflight and builds srt's command
 /// line. Creates nothing.
 pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Error> {
@@ -182,23 +212,18 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     let untrusted = srt::Untrusted::new(&project.root, &roots);
     let srt_env = srt::srt_env(env, &untrusted, opts.parent_proxy);
     let clean = srt::with_path(env, &srt_env.path);
-    let srt = match find_srt(opts.srt.as_deref(), &clean, cwd) {
-        Ok(s) => s,
-        // Where only an untrusted copy exists, say so instead of "not found".
-        Err(e) => match find_srt(opts.srt.as_deref(), env, cwd) {
-            Ok(s) => {
-                srt::trusted("srt", &s.path, s.how, &untrusted)?;
-                return Err(e);
-            }
-            Err(_) => return Err(e),
-        },
+    // A dry run shows the plan on a machine without srt too (with why it was not found).
+    let (srt, srt_missing) = match locate_srt(opts, env, &clean, cwd, &untrusted) {
+        Ok(s) => (s, None),
+        Err(e) if opts.dry_run => (
+            SrtPath {
+                path: PathBuf::from("srt"),
+                how: "not found",
+            },
+            Some(e),
+        ),
+        Err(e) => return Err(e),
     };
-    srt::trusted("srt", &srt.path, srt.how, &untrusted)?;
-    if srt::needs_node(&srt.path) {
-        if let Some(node) = srt::which("node", &clean) {
-            srt::trusted("node", &node, "PATH", &untrusted)?;
-        }
-    }
     let missing = missing_tools(&srt.path, &clean);
     policy.env_set.insert("PATH".into(), srt_env.path.clone());
     if let Some(original) = env.var("PATH").filter(|o| *o != srt_env.path) {
@@ -237,6 +262,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         policy,
         srt,
+        srt_missing,
         missing,
         pre,
         launch,

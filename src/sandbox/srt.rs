@@ -43,20 +43,22 @@ pub fn find_srt(explicit: Option<&Path>, env: &Env, cwd: &Path) -> Result<SrtPat
             Some(cwd.join(&p)).filter(|p| is_executable(p))
         };
         return resolved.map(|path| SrtPath { path, how }).ok_or_else(|| {
-            Error::Environment(format!(
-                "{how} names {}, which is not an executable file; point it at srt's `bin/srt` \
-                 (install srt with `{INSTALL_SRT}`)",
-                crate::shown::shown_path(&p)
+            Error::Environment(crate::error::with_tip(
+                format!(
+                    "{how} names {}, which is not an executable file",
+                    crate::shown::shown_path(&p)
+                ),
+                format!("point it at srt's `bin/srt` (install srt with `{INSTALL_SRT}`)"),
             ))
         });
     }
     if let Some(path) = which("srt", env) {
         return Ok(SrtPath { path, how: "PATH" });
     }
-    Err(Error::Environment(format!(
+    Err(Error::Environment(crate::error::with_tip(
         "srt (Anthropic's Sandbox Runtime) was not found on PATH (srt-gen never takes it from \
-         the project, where a sandboxed run could have written it); install it with \
-         `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"
+         the project, where a sandboxed run could have written it)",
+        format!("install it with `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"),
     )))
 }
 
@@ -92,12 +94,14 @@ impl Untrusted {
 pub fn trusted(what: &str, path: &Path, how: &str, untrusted: &Untrusted) -> Result<(), Error> {
     match untrusted.holding(path) {
         None => Ok(()),
-        Some(place) => Err(Error::Environment(format!(
-            "{what} ({}, from {how}) lies in {}, which a sandboxed run can write: srt-gen does \
-             not run it on the host; install it outside the project (`{INSTALL_SRT}`) and \
-             name that one",
-            crate::shown::shown_path(path),
-            crate::shown::shown_path(place)
+        Some(place) => Err(Error::Environment(crate::error::with_tip(
+            format!(
+                "{what} ({}, from {how}) lies in {}, which a sandboxed run can write: srt-gen does \
+                 not run it on the host",
+                crate::shown::shown_path(path),
+                crate::shown::shown_path(place)
+            ),
+            format!("install it outside the project (`{INSTALL_SRT}`) and name that one"),
         ))),
     }
 }

@@ -159,10 +159,7 @@ pub fn apply(
         &[LEARNED],
         Some(catalog),
     )?;
-    eprint!(
-        "{}",
-        crate::files::shown_text(&super::super::change::render_change(&change, "add"))
-    );
+    crate::ui::status(&super::super::change::render_change(&change, "add"));
     out.applied.extend(
         adds.iter()
             .filter(|a| *a != LEARNED)

@@ -24,7 +24,11 @@ use crate::policy::settings::Settings;
 
 /// What to do about one refusal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+#[serde(
+    tag = "action",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Proposal {
     /// `srt-gen add NAME`.
     Add {

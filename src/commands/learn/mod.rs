@@ -19,7 +19,6 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::print_json;
 use crate::catalog::Catalog;
 use crate::detect::project::Project;
 use crate::env::Env;
@@ -28,6 +27,7 @@ use crate::policy::settings::Settings;
 use crate::sandbox::launch::Outcome;
 use crate::sandbox::trace::{self, Tracer};
 use crate::sandbox::RunOptions;
+use crate::ui;
 
 pub use evidence::{Evidence, Inputs, Kind, Seen};
 pub use mapping::{MapContext, Proposal};
@@ -78,6 +78,9 @@ pub struct Item {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// The command that ran, as a shell would take it (`the agent` for the agent); the
+    /// envelope's `command` is `learn`.
+    #[serde(rename = "commandLine")]
     pub command: String,
     /// The command's exit status (or 128+N for a signal).
     pub exit: u8,
@@ -101,9 +104,9 @@ pub fn execute(base: &Path, env: &Env, opts: &LearnOptions) -> Result<u8, Error>
         learn(base, env, opts)?
     };
     if opts.json {
-        print_json(&report);
+        ui::json::print("learn", &report);
     } else {
-        eprint!("{}", crate::files::shown_text(&render(&report, opts.apply)));
+        ui::status(&render(&report, opts.apply));
     }
     Ok(code)
 }
@@ -134,14 +137,14 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
         Err(_) => prepared.launch.observe_stdout = true,
     }
     for note in &prepared.notes {
-        eprintln!("srt-gen learn: note: {}", crate::files::shown_text(note));
+        ui::status(&format!("srt-gen learn: note: {note}\n"));
     }
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.policy.describe() {
-        eprintln!("srt-gen learn: {}", crate::files::shown_text(&line));
+        ui::status(&format!("srt-gen learn: {line}\n"));
     }
     for line in prepared.pre.apply()? {
-        eprintln!("srt-gen learn: {}", crate::files::shown_text(&line));
+        ui::status(&format!("srt-gen learn: {line}\n"));
     }
     let command = if run.command.is_empty() {
         "the agent".to_string()
@@ -252,9 +255,13 @@ fn learn_last(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report)
     let settings = planned.settings;
     let ran = planned.policy.settings;
     // A report the sandbox could have written is not applied, whatever its id says (the
-    // sandbox can read the id kept outside).
-    let view = PolicyView::new(&ran, env, &project.root);
-    if let Some(e) = view.writable(&last::path(&project.root)) {
+    // sandbox can read the id kept outside). Both policies count: the run's (the floor puts
+    // the protection back for `srt-gen run`), and the file as it is, which plain srt uses.
+    let views = [&settings, &ran].map(|p| PolicyView::new(p, env, &project.root));
+    let writable = views
+        .iter()
+        .find_map(|v| v.writable(&last::path(&project.root)));
+    if let Some(e) = writable {
         return Err(Error::Refused(format!(
             "{} is writable inside the sandbox under this policy (`{}`), so a sandboxed command could have written it; add \"./{}\" to filesystem.denyWrite (srt-gen's base fragment does) and run `srt-gen learn -- <command>` again",
             last::path(&project.root).display(),
