@@ -39,7 +39,7 @@ pub enum Command {
     /// the sandbox out. Exit 1 on errors, 0 on warnings alone.
     Check(CheckArgs),
     /// Add catalog fragments (MCP servers, presets, ecosystems) to the project's policy.
-    Add(ChangeArgs),
+    Add(AddArgs),
     /// Take fragments out of the project's policy again (your own entries stay).
     Remove(ChangeArgs),
     /// Show every ecosystem and preset in the catalog, and which are active here.
@@ -57,6 +57,17 @@ pub enum Command {
     Ci(CiArgs),
     /// Write .srt.json's policy as the `sandbox` block of .claude/settings.json (Claude Code's own sandbox).
     ClaudeSettings(ClaudeSettingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Let `srt-gen run` use these fragments' caches where your own tools keep them, shared
+    /// with them, instead of giving the sandbox its own (code the sandbox writes there then
+    /// runs outside it later; `check` warns). Remembered.
+    #[arg(long)]
+    pub shared_caches: bool,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +152,14 @@ pub struct InitArgs {
     /// Take hosts named by files inside the repository again after --no-project-hosts.
     #[arg(long)]
     pub project_hosts: bool,
+    /// Let `srt-gen run` use these ecosystems' caches where your own tools keep them,
+    /// shared with them, instead of giving the sandbox its own (code the sandbox writes
+    /// there then runs outside it later; `check` warns). Remembered.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub shared_caches: Vec<String>,
+    /// Give these ecosystems the sandbox's own caches again after --shared-caches.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub own_caches: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -252,6 +271,11 @@ pub struct LaunchArgs {
     /// The srt executable (default: $SRT_GEN_SRT, then PATH, then node_modules/.bin).
     #[arg(long, value_name = "PATH")]
     pub srt: Option<PathBuf>,
+    /// Do not install the toolchains the project pins (rust-toolchain.toml, package.json's
+    /// packageManager, .python-version for uv) before the sandbox starts; on a terminal,
+    /// srt-gen asks first.
+    #[arg(long)]
+    pub no_install_toolchains: bool,
     /// The command and its arguments (default: the agent, autonomous and stateless).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -321,6 +345,8 @@ impl From<InitArgs> for init::InitOptions {
             no_agent,
             no_project_hosts,
             project_hosts,
+            shared_caches,
+            own_caches,
         } = args;
         init::InitOptions {
             paths,
@@ -338,6 +364,8 @@ impl From<InitArgs> for init::InitOptions {
                 } else {
                     None
                 },
+                shared_caches,
+                own_caches,
             },
         }
     }
@@ -354,6 +382,20 @@ impl From<ChangeArgs> for change::ChangeOptions {
             names,
             dry_run,
             json,
+            shared_caches: false,
+        }
+    }
+}
+
+impl From<AddArgs> for change::ChangeOptions {
+    fn from(args: AddArgs) -> change::ChangeOptions {
+        let AddArgs {
+            change,
+            shared_caches,
+        } = args;
+        change::ChangeOptions {
+            shared_caches,
+            ..change.into()
         }
     }
 }
@@ -384,6 +426,7 @@ impl LaunchArgs {
         let LaunchArgs {
             prompt,
             srt,
+            no_install_toolchains,
             command,
         } = self;
         Ok(RunOptions {
@@ -393,6 +436,11 @@ impl LaunchArgs {
             print_policy: false,
             prompt,
             srt,
+            toolchains: if no_install_toolchains {
+                crate::sandbox::toolchains::Mode::Never
+            } else {
+                crate::sandbox::toolchains::Mode::Ask
+            },
             command: utf8_args(command)?,
         })
     }

@@ -21,6 +21,8 @@ pub struct ChangeOptions {
     pub names: Vec<String>,
     pub dry_run: bool,
     pub json: bool,
+    /// `add --shared-caches`: `run` leaves these fragments' caches shared with the user's tools.
+    pub shared_caches: bool,
 }
 
 /// `srt-gen add` (`adding`) and `srt-gen remove`.
@@ -29,10 +31,14 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
         names,
         dry_run,
         json,
+        shared_caches,
     } = opts;
     let (dry_run, json) = (*dry_run, *json);
     let (change, verb) = if adding {
-        (add(base, names, env, dry_run)?, "add")
+        (
+            add_with(base, names, env, dry_run, &[], *shared_caches)?,
+            "add",
+        )
     } else {
         (remove(base, names, env, dry_run)?, "remove")
     };
@@ -105,6 +111,19 @@ pub fn add_refreshing(
     dry_run: bool,
     refresh: &[&str],
 ) -> Result<Change, Error> {
+    add_with(start, names, env, dry_run, refresh, false)
+}
+
+/// [`add_refreshing`], and with `shared`, the named fragments' caches stay shared with the
+/// user's own tools in `run` (recorded in `srtGen.sharedCaches`).
+pub fn add_with(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+    shared: bool,
+) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
     let (project, catalog, base, initialised, mut warnings) = match Project::find(start) {
@@ -127,6 +146,8 @@ pub fn add_refreshing(
                 platforms: None,
                 agent: true,
                 project_hosts: None,
+                shared_caches: Vec::new(),
+                own_caches: Vec::new(),
             };
             let planned = plan::plan(project, catalog, env, &opts)?;
             (
@@ -168,7 +189,20 @@ pub fn add_refreshing(
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());
     }
-    let new = crate::policy::compose::compose(Some(&base), fragments, excluded);
+    let mut new = crate::policy::compose::compose(Some(&base), fragments, excluded);
+    if shared {
+        if let Some(r) = new.record.as_mut() {
+            for name in names {
+                let frag = catalog.get(name).expect("checked above");
+                if r.shared_caches.insert(frag.name.clone()) {
+                    cautions.push(format!(
+                        "{}: `srt-gen run` uses its caches where your own tools keep them; code written there inside the sandbox runs outside it later",
+                        frag.name
+                    ));
+                }
+            }
+        }
+    }
     // A change follows the recipes block only where srt-gen already wrote one.
     let justfile = if initialised {
         JustfileMode::Always

@@ -30,6 +30,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
         missing,
         pre,
         launch,
+        toolchains,
         ..
     } = prepare(cwd, env, opts)?;
 
@@ -38,7 +39,16 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
             "{}",
             dry_run_text(&project, &srt, &missing, &pre, &policy, &launch, env)
         );
+        for n in &toolchains.notes {
+            println!("toolchain   {n}");
+        }
+        for i in &toolchains.installs {
+            println!("toolchain   {}: {}", i.what, i.shell());
+        }
         return Ok(0);
+    }
+    for line in crate::sandbox::toolchains::apply(&toolchains, opts.toolchains) {
+        eprintln!("srt-gen run: toolchain: {line}");
     }
     crate::sandbox::plan::apply(&policy)?;
     for line in pre.apply()? {

@@ -25,6 +25,10 @@ pub struct PlanOptions {
     /// `Some(false)`: leave out hosts named by files in the repository (remembered);
     /// `Some(true)`: take them again; `None`: as the last run chose.
     pub project_hosts: Option<bool>,
+    /// `--shared-caches`: fragments whose caches `run` leaves shared with the user's tools.
+    pub shared_caches: Vec<String>,
+    /// `--own-caches`: fragments that get the sandbox's own caches again.
+    pub own_caches: Vec<String>,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -84,6 +88,7 @@ pub fn plan(
     if let Some(r) = new.record.as_mut() {
         r.no_project_hosts = no_project_hosts;
         r.platforms = platforms;
+        shared_caches(r, &catalog, opts)?;
     }
     // The gate on what srt-gen generated runs in `output::write`, once per write.
     warnings.extend(detection.warnings.iter().cloned());
@@ -101,6 +106,35 @@ pub fn plan(
         sources,
         left_out,
     })
+}
+
+/// `--shared-caches` and `--own-caches`: names of active fragments (as `list` shows them).
+fn shared_caches(
+    record: &mut crate::policy::settings::Record,
+    catalog: &Catalog,
+    opts: &PlanOptions,
+) -> Result<(), Error> {
+    for (names, share) in [(&opts.shared_caches, true), (&opts.own_caches, false)] {
+        for n in names {
+            let name = catalog
+                .get(n)
+                .map(|f| f.name.clone())
+                .filter(|name| record.fragments.contains_key(name))
+                .ok_or_else(|| {
+                    let active: Vec<&str> = record.fragments.keys().map(String::as_str).collect();
+                    Error::Usage(format!(
+                        "`{n}` is not an active fragment of this project (active: {})",
+                        active.join(", ")
+                    ))
+                })?;
+            if share {
+                record.shared_caches.insert(name);
+            } else {
+                record.shared_caches.remove(&name);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The platforms fragments are resolved for: as chosen (`--platform`), else as the

@@ -92,6 +92,11 @@ pub struct Record {
     /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<crate::env::Os>,
+    /// `init --shared-caches NAME` / `add NAME --shared-caches`: fragments whose caches
+    /// `run` leaves as they are in this file, shared with the user's own tools, instead of
+    /// giving the sandbox its own (`check` warns: code can leave the sandbox that way).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub shared_caches: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

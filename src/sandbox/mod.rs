@@ -25,6 +25,7 @@ pub mod preflight;
 pub mod srt;
 pub mod state;
 mod supervise;
+pub mod toolchains;
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +49,8 @@ pub struct RunOptions {
     pub print_policy: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
+    /// Whether to install the toolchains the project pins before the sandbox starts.
+    pub toolchains: toolchains::Mode,
     pub command: Vec<String>,
 }
 
@@ -62,6 +65,8 @@ pub struct Prepared {
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
+    /// The toolchains the project pins that are not installed yet (see [`toolchains`]).
+    pub toolchains: toolchains::Plan,
 }
 
 /// The project, `.srt.json` and the run policy for a run started in `cwd`, with the
@@ -126,6 +131,20 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         return Err(Error::Environment(missing_message(&missing)));
     }
     let pre = preflight(&project, &policy.settings, env)?;
+    let fragments: Vec<&str> = settings.fragment_names().collect();
+    let sandbox_env: Vec<(String, String)> = policy
+        .env_set
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let toolchains = toolchains::plan(
+        &project,
+        &workdir,
+        &fragments,
+        env,
+        &state::StateDirs::for_env(env).runs,
+        &sandbox_env,
+    );
     let command = if opts.command.is_empty() {
         crate::catalog::agent::autonomous_argv(
             &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
@@ -145,5 +164,6 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         missing,
         pre,
         launch,
+        toolchains,
     })
 }
