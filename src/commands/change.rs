@@ -172,6 +172,14 @@ pub fn add_with(
         if let Some(w) = &frag.warning {
             cautions.push(format!("{}: {w}", frag.name));
         }
+        for h in &frag.hosts {
+            if let Some(why) = &h.risk {
+                cautions.push(format!(
+                    "{}: {} serves anyone's content; it is here because {why}",
+                    frag.name, h.host
+                ));
+            }
+        }
         let refreshing = refresh.contains(&frag.name.as_str())
             && fragments
                 .get(&frag.name)

@@ -138,7 +138,7 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     )?;
     written.warnings.extend(warnings);
     let record = new.record.clone().unwrap_or_default();
-    let cautions = record
+    let mut cautions: Vec<String> = record
         .fragments
         .keys()
         .filter_map(|n| {
@@ -147,6 +147,14 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
                 .and_then(|f| f.warning.as_ref().map(|w| format!("{n}: {w}")))
         })
         .collect();
+    // Hosts that serve anyone's content, with why the ecosystem needs one.
+    for n in record.fragments.keys() {
+        for h in catalog.get(n).into_iter().flat_map(|f| &f.hosts) {
+            if let Some(why) = &h.risk {
+                cautions.push(format!("{n}: {} serves anyone's content; it is here because {why}", h.host));
+            }
+        }
+    }
     Ok(InitSummary {
         project: project.root.display().to_string(),
         dry_run: opts.dry_run,

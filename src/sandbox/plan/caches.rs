@@ -38,12 +38,14 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
         .filter(|f| f.kind != Kind::Agent)
         .collect();
     let shared = |f: &Fragment| record.shared_caches.contains(&f.name);
-    // The user's paths a shared fragment keeps, and the ones the user wrote.
+    // The user's paths that stay: every one a shared fragment gives, and the ones another
+    // active fragment needs with no variable to move them (Leiningen's ~/.m2/repository,
+    // which Maven's variable does not move).
     let keep: BTreeSet<String> = active
         .iter()
-        .filter(|f| shared(f))
-        .flat_map(|f| f.write.iter())
-        .filter_map(|e| e.template(os).and_then(|t| cx.env.expand_path(t, os)))
+        .flat_map(|f| f.write.iter().map(move |e| (f, e)))
+        .filter(|(f, e)| shared(f) || e.own.is_none())
+        .filter_map(|(_, e)| e.template(os).and_then(|t| cx.env.expand_path(t, os)))
         .collect();
     let yours = record.yours.get(List::AllowWrite.key());
     let mut assigned: BTreeMap<String, (String, String)> = BTreeMap::new();
