@@ -270,8 +270,8 @@ fn the_schema_refuses_half_entries() {
             "names no `own` folder",
         ),
         (
-            "[[inside]]\nvar = \"X\"\nvalue = \"a${HOME}b\"\nsource = \"s\"\n",
-            "only `${NAME}` alone",
+            "[[inside]]\nvar = \"X\"\nvalue = \"a${HTTPS_PROXY}b\"\nsource = \"s\"\n",
+            "known only inside",
         ),
         (
             "[[hosts]]\nhost = \"a.example\"\nrisk = \" \"\nsource = \"s\"\n",

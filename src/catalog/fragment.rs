@@ -555,22 +555,21 @@ fn check_config(frag: &Fragment, c: &ConfigEntry) -> Result<(), String> {
     Ok(())
 }
 
-/// A literal, `${NAME}` alone, or text whose only variable is `${TMPDIR}`.
+/// A literal, `${NAME}` alone (a copy of srt's variable inside), or text in which
+/// `${TMPDIR}` is the sandbox's temp folder and other `${...}` templates are this
+/// machine's variables, expanded before launch.
 fn check_inside_value(v: &str) -> Result<(), String> {
     if let Some(name) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
-        return check_var_name(name);
-    }
-    let mut rest = v;
-    while let Some(i) = rest.find('$') {
-        let after = &rest[i..];
-        if !after.starts_with("${TMPDIR}") {
-            return Err(format!(
-                "`{v}`: only `${{NAME}}` alone, or `${{TMPDIR}}` inside text"
-            ));
+        if !name.contains(['$', '{', '}', ':']) {
+            return check_var_name(name);
         }
-        rest = &after["${TMPDIR}".len()..];
     }
-    Ok(())
+    if v.contains("${HTTPS_PROXY") || v.contains("${HTTP_PROXY") {
+        return Err(format!(
+            "`{v}`: srt's proxy address is known only inside; copy it whole (`${{HTTPS_PROXY}}`)"
+        ));
+    }
+    crate::env::check_inner(v).map_err(|w| format!("`{v}`: {w}"))
 }
 
 #[cfg(test)]

@@ -215,10 +215,14 @@ fn inside(cx: &Context<'_>, p: &mut RunPolicy, active: &[&Fragment]) {
                     var: i.var.clone(),
                     from: from.to_string(),
                 },
-                None => Inside::Set {
-                    var: i.var.clone(),
-                    value: i.value.replace("${TMPDIR}", &tmp.display().to_string()),
-                },
+                None => {
+                    let value = i.value.replace("${TMPDIR}", &tmp.display().to_string());
+                    let lookup = |name: &str| cx.env.var(name);
+                    Inside::Set {
+                        var: i.var.clone(),
+                        value: crate::env::expand(&value, &lookup),
+                    }
+                }
             };
             if !p.inside.iter().any(|o| inside_var(o) == i.var.as_str()) {
                 p.inside.push(op);
@@ -445,7 +449,11 @@ mod tests {
         assert!(said.contains("~/cargo/config.toml does not parse (line 1"), "{said}");
         let own = f.home.join(".cache/srt-gen/sandbox/rust/home");
         assert_eq!(p.env_set["CARGO_HOME"], own.display().to_string());
-        // An empty file stands in for a copy from an earlier run.
+        assert!(!p.files.iter().any(|s| s.path == own.join("config.toml")));
+        // A copy from an earlier run gets an empty file in its place.
+        std::fs::create_dir_all(&own).unwrap();
+        std::fs::write(own.join("config.toml"), "[net]\nretry = 1\n").unwrap();
+        let p = plan(&f, &e, &file);
         let staged = p.files.iter().find(|s| s.path == own.join("config.toml")).unwrap();
         assert!(staged.bytes.is_empty());
         assert!(p

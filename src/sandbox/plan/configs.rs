@@ -86,7 +86,10 @@ pub(super) fn apply(
             if walked {
                 // The tool reads the original; a copy from a run elsewhere must not be read too.
                 if let Some(d) = c.into.as_ref().and_then(|i| folder(frag, i)) {
-                    stage(cx, p, c, &d.join(file_name(&path)), String::new(), true);
+                    let stale = d.join(file_name(&path));
+                    if std::fs::symlink_metadata(&stale).is_ok() {
+                        stage(cx, p, c, &stale, empty(c), true);
+                    }
                 }
             }
             let text = match read(&path) {
@@ -103,11 +106,12 @@ pub(super) fn apply(
                 }
             };
             let Some(text) = text else {
-                // A copy from an earlier run must not outlive the user's file, and a tool
-                // that needs the file gets an empty one.
+                // A copy from an earlier run must not outlive the user's file (an empty one
+                // takes its place), and a tool that needs the file gets an empty one.
                 if let Some((to, in_home)) = &copy_to {
-                    if *in_home || c.required {
-                        stage(cx, p, c, to, String::new(), *in_home);
+                    let stale = *in_home && std::fs::symlink_metadata(to).is_ok();
+                    if stale || c.required {
+                        stage(cx, p, c, to, empty(c), *in_home);
                     }
                 }
                 continue;
@@ -134,8 +138,9 @@ pub(super) fn apply(
                             frag.name
                         ),
                     );
-                    if in_home || c.required {
-                        stage(cx, p, c, &to, String::new(), in_home);
+                    let stale = in_home && std::fs::symlink_metadata(&to).is_ok();
+                    if stale || c.required {
+                        stage(cx, p, c, &to, empty(c), in_home);
                     }
                     continue;
                 }
@@ -345,6 +350,14 @@ fn add_mask(p: &mut RunPolicy, spelled: &str, pattern: &str) {
         "injectHosts": [NEVER_INJECT],
         "onExtractNoMatch": "deny",
     }));
+}
+
+/// A file of the format that holds no setting (an empty JSON file does not parse).
+fn empty(c: &ConfigEntry) -> String {
+    match c.format {
+        Some(ConfigFormat::Json | ConfigFormat::Yaml) => "{}\n".into(),
+        _ => String::new(),
+    }
 }
 
 fn file_name(path: &Path) -> String {
