@@ -112,7 +112,6 @@ const fn row(name: &'static str) -> Row {
 }
 
 const PKG: &str = "{\n  \"name\": \"m\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \"dependencies\": { \"is-number\": \"7.0.0\" }\n}\n";
-const PY_PROJECT: &str = "[project]\nname = \"m\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six==1.17.0\"]\n";
 const CARGO_TOML: &str = "[package]\nname = \"m\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n[dependencies]\nitoa = \"=1.0.11\"\n";
 
 pub const ROWS: &[Row] = &[
@@ -363,7 +362,7 @@ pub const ROWS: &[Row] = &[
         ],
         cold: "test \"$RUSTUP_AUTO_INSTALL\" = 0 && rustc --version | grep -q '^rustc 1.80.0' && cargo build && ! touch \"$HOME/.rustup/toolchains/planted\" 2>/dev/null",
         warm: "rm -rf target && cargo build --offline",
-        run: "rust-toolchain.toml: `rustup toolchain install 1.80.0 --profile minimal --no-self-update` outside into a fresh RUSTUP_HOME, then `cargo build` inside with RUSTUP_HOME read-only",
+        run: "rust-toolchain.toml: `rustup toolchain install 1.80.0 --profile minimal --no-self-update` outside into a fresh RUSTUP_HOME, then `cargo build` inside with RUSTUP_HOME read-only; warm: nothing to install, `cargo build --offline`",
         own: &["rust/home/registry"],
         made: &["target/debug"],
         skip_fp: &[".rustup"],
