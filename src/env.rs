@@ -359,7 +359,10 @@ mod tests {
             "/nonexistent-d/yarn/berry"
         );
         let go = "${GOPATH[0]:-~/go}/pkg/sumdb";
-        assert_eq!(env(&[]).expand_path(go, Os::Linux).unwrap(), "~/go/pkg/sumdb");
+        assert_eq!(
+            env(&[]).expand_path(go, Os::Linux).unwrap(),
+            "~/go/pkg/sumdb"
+        );
         let e = env(&[("GOPATH", "/nonexistent-a:/nonexistent-b")]);
         assert_eq!(
             e.expand_path(go, Os::Linux).unwrap(),

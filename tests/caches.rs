@@ -49,7 +49,10 @@ fn every_movable_user_cache_is_given_to_the_sandbox() {
             continue;
         }
         for w in f.write.iter().filter(|w| w.own.is_none()) {
-            let Some(p) = w.template(Os::Linux).and_then(|t| e.expand_path(t, Os::Linux)) else {
+            let Some(p) = w
+                .template(Os::Linux)
+                .and_then(|t| e.expand_path(t, Os::Linux))
+            else {
                 continue;
             };
             if p.starts_with("~/") {
@@ -168,7 +171,8 @@ fn one_file_one_mask() {
         for c in f.config.iter() {
             let (Some(m), Some(p)) = (
                 &c.mask,
-                c.template(Os::Linux).and_then(|t| e.expand_path(t, Os::Linux)),
+                c.template(Os::Linux)
+                    .and_then(|t| e.expand_path(t, Os::Linux)),
             ) else {
                 continue;
             };
@@ -225,9 +229,7 @@ fn mask_patterns_compile_in_javascript() {
 
 #[test]
 fn the_schema_refuses_half_entries() {
-    let frag = |body: &str| {
-        format!("name = \"t\"\nkind = \"tool\"\ndescription = \"d\"\n{body}")
-    };
+    let frag = |body: &str| format!("name = \"t\"\nkind = \"tool\"\ndescription = \"d\"\n{body}");
     for (body, says) in [
         (
             "[[write]]\npath = \"~/x\"\nown = \"x\"\nsource = \"s\"\n",

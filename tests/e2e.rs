@@ -280,7 +280,12 @@ fn rust_project_fetches_its_crate_and_nothing_else() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     // The crate went to the sandbox's own CARGO_HOME; the user's is byte-identical.
     let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
-    assert_eq!(before, after, "{}", common::fingerprint_diff(&before, &after));
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
     let own = s.home().join(".cache/srt-gen/sandbox/rust/home");
     assert!(own.join(".package-cache").exists(), "cargo took its lock");
     let crates = files_under(&own.join("registry/cache"));
@@ -340,7 +345,10 @@ fn npm_project_installs_its_package_and_nothing_else() {
     let vars = [("npm_config_cache", cache.display().to_string())];
     init(&m, &s, &[], &vars);
     assert!(!cache.exists());
-    assert!(s.read(".srt.json").contains("\"~/npm-cache\""), "plain srt keeps the user's cache");
+    assert!(
+        s.read(".srt.json").contains("\"~/npm-cache\""),
+        "plain srt keeps the user's cache"
+    );
 
     let install = ["npm", "install", "--no-audit", "--no-fund"];
     let out = srt_alone(&m, &s, &[], &vars, &install);
@@ -372,7 +380,12 @@ fn npm_project_installs_its_package_and_nothing_else() {
         "the sandbox's npm cache is empty"
     );
     let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
-    assert_eq!(before, after, "{}", common::fingerprint_diff(&before, &after));
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
     let out = m
         .cmd(&s, &[], &vars)
         .args(["run", "--", "sh", "-c"])
@@ -465,7 +478,12 @@ fn pip_project_builds_its_package_and_nothing_else() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(s.project.join("lib/six.py").is_file(), "{}", show(&out));
     let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
-    assert_eq!(before, after, "{}", common::fingerprint_diff(&before, &after));
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
     let cached = files_under(&s.home().join(".cache/srt-gen/sandbox/python/pip/wheels"));
     assert!(
         cached.iter().any(|p| p

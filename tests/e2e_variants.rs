@@ -142,7 +142,9 @@ fn uv_syncs_into_its_cache_not_pips() {
         show(&out)
     );
     assert!(
-        s.home().join(".cache/srt-gen/sandbox/uv/cache/CACHEDIR.TAG").exists(),
+        s.home()
+            .join(".cache/srt-gen/sandbox/uv/cache/CACHEDIR.TAG")
+            .exists(),
         "uv wrote the sandbox's cache"
     );
     assert!(!cache.exists(), "the user's uv cache stays unwritten");

@@ -168,7 +168,11 @@ impl<'m> Case<'m> {
         let bin: Option<PathBuf> = match row.bin {
             Bin::Machine => None,
             Bin::Ci(rel) => Some(m.ci.join(rel)),
-            Bin::Cargo => Some(m.cargo_dir.clone().ok_or("cargo: rustup has no toolchain")?),
+            Bin::Cargo => Some(
+                m.cargo_dir
+                    .clone()
+                    .ok_or("cargo: rustup has no toolchain")?,
+            ),
             Bin::Rustup => {
                 let which = common::which("rustup").ok_or("rustup is not on PATH")?;
                 Some(which.parent().unwrap().to_path_buf())
@@ -272,7 +276,11 @@ impl<'m> Case<'m> {
             .collect();
         let mut seeds: Vec<PathBuf> = vec![self.home.join(".npm/_logs")];
         for w in writes.iter().filter_map(|w| w.strip_prefix("~/")) {
-            let name = Path::new(w).file_name().unwrap().to_string_lossy().to_string();
+            let name = Path::new(w)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .to_string();
             if name.trim_start_matches('.').contains('.') {
                 continue;
             }
@@ -514,7 +522,12 @@ fn refused_writes(trace: &str) -> Vec<String> {
             .and_then(|c| c.split('(').next())
             .unwrap_or("");
         let is_open = matches!(call, "open" | "openat" | "creat");
-        if is_open && call != "creat" && !["O_WRONLY", "O_RDWR", "O_CREAT"].iter().any(|f| line.contains(f)) {
+        if is_open
+            && call != "creat"
+            && !["O_WRONLY", "O_RDWR", "O_CREAT"]
+                .iter()
+                .any(|f| line.contains(f))
+        {
             continue;
         }
         out.push(line);
@@ -564,7 +577,11 @@ fn every_row_of_the_matrix() {
                 let t = Instant::now();
                 let r = Case::new(&m, row).and_then(|c| c.prove());
                 let line = match &r {
-                    Ok(s) => format!("matrix: {:<15} ok   {:>4.0}s  {s}", row.name, t.elapsed().as_secs_f64()),
+                    Ok(s) => format!(
+                        "matrix: {:<15} ok   {:>4.0}s  {s}",
+                        row.name,
+                        t.elapsed().as_secs_f64()
+                    ),
                     Err(e) => format!(
                         "matrix: {:<15} FAIL {:>4.0}s  {}",
                         row.name,
@@ -590,7 +607,9 @@ fn every_row_of_the_matrix() {
         }
     }
     for s in &skipped {
-        loud(&format!("SKIPPED matrix row {s} (set SRT_GEN_E2E=require to make this a failure)"));
+        loud(&format!(
+            "SKIPPED matrix row {s} (set SRT_GEN_E2E=require to make this a failure)"
+        ));
     }
     loud(&format!(
         "matrix: {} rows in {:.0}s with {jobs} at a time",
@@ -619,11 +638,15 @@ fn readme_block() -> String {
 
 #[test]
 fn readme_matrix_matches_the_rows() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let start = "<!-- matrix:start (tests/matrix/rows.rs; `cargo test --test matrix readme` checks it) -->\n";
     let end = "<!-- matrix:end -->";
     let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
-        panic!("README.md has no matrix block; put this between the markers:\n{start}{}{end}", readme_block());
+        panic!(
+            "README.md has no matrix block; put this between the markers:\n{start}{}{end}",
+            readme_block()
+        );
     };
     let block = &readme[a + start.len()..b];
     assert_eq!(
@@ -639,9 +662,18 @@ fn every_row_names_a_fragment_of_the_catalog() {
     let catalog = srt_gen::catalog::Catalog::builtin().unwrap();
     let mut names = BTreeSet::new();
     for r in ROWS {
-        assert!(catalog.get(r.fragment).is_some(), "{}: {}", r.name, r.fragment);
+        assert!(
+            catalog.get(r.fragment).is_some(),
+            "{}: {}",
+            r.name,
+            r.fragment
+        );
         assert!(names.insert(r.name), "two rows named {}", r.name);
-        assert!(!r.cold.is_empty() && !r.warm.is_empty() && !r.run.is_empty(), "{}", r.name);
+        assert!(
+            !r.cold.is_empty() && !r.warm.is_empty() && !r.run.is_empty(),
+            "{}",
+            r.name
+        );
         match r.proof {
             Proof::Network => assert!(!r.hosts.is_empty(), "{}", r.name),
             Proof::Limit => assert!(!r.limit.is_empty(), "{}", r.name),
@@ -650,9 +682,31 @@ fn every_row_names_a_fragment_of_the_catalog() {
     }
     // The rows the issue names.
     for n in [
-        "npm", "yarn1", "yarn-berry", "pnpm", "bun", "deno", "pip", "uv", "poetry", "pdm",
-        "hatch", "pipenv", "cargo", "rust-toolchain", "go", "maven", "gradle", "bundler",
-        "composer", "mix", "rebar3", "cabal", "stack", "luarocks", "cpanm",
+        "npm",
+        "yarn1",
+        "yarn-berry",
+        "pnpm",
+        "bun",
+        "deno",
+        "pip",
+        "uv",
+        "poetry",
+        "pdm",
+        "hatch",
+        "pipenv",
+        "cargo",
+        "rust-toolchain",
+        "go",
+        "maven",
+        "gradle",
+        "bundler",
+        "composer",
+        "mix",
+        "rebar3",
+        "cabal",
+        "stack",
+        "luarocks",
+        "cpanm",
     ] {
         assert!(names.contains(n), "no row {n}");
     }

@@ -480,7 +480,9 @@ fn check_own(frag: &Fragment, e: &PathEntry, _i: usize) -> Result<(), String> {
             }
             if let Some(value) = &e.value {
                 if !value.contains("{}") {
-                    return Err(format!("value `{value}` of {var} must hold `{{}}`, the folder"));
+                    return Err(format!(
+                        "value `{value}` of {var} must hold `{{}}`, the folder"
+                    ));
                 }
                 crate::env::check_inner(value).map_err(|w| format!("value `{value}`: {w}"))?;
             }
@@ -503,7 +505,9 @@ fn check_config(frag: &Fragment, c: &ConfigEntry) -> Result<(), String> {
         crate::env::check_template(t).map_err(|why| format!("path `{t}`: {why}"))?;
     }
     if (c.var.is_some() || c.into.is_some()) && c.format.is_none() {
-        return Err(format!("{what} makes a copy (`var` or `into`) and needs `format`"));
+        return Err(format!(
+            "{what} makes a copy (`var` or `into`) and needs `format`"
+        ));
     }
     if c.var.is_some() && c.into.is_some() {
         return Err(format!("{what} sets both `var` and `into`"));

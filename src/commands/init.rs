@@ -151,7 +151,10 @@ pub fn init(root: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, E
     for n in record.fragments.keys() {
         for h in catalog.get(n).into_iter().flat_map(|f| &f.hosts) {
             if let Some(why) = &h.risk {
-                cautions.push(format!("{n}: {} serves anyone's content; it is here because {why}", h.host));
+                cautions.push(format!(
+                    "{n}: {} serves anyone's content; it is here because {why}",
+                    h.host
+                ));
             }
         }
     }

@@ -78,7 +78,10 @@ pub fn plan(
     if has("rustup") || has("rust") {
         rust(project, workdir, env, &mut out);
     }
-    if ["node", "pnpm", "yarn", "yarn-berry"].iter().any(|n| has(n)) {
+    if ["node", "pnpm", "yarn", "yarn-berry"]
+        .iter()
+        .any(|n| has(n))
+    {
         corepack(project, workdir, env, runs_dir, sandbox_env, &mut out);
     }
     if has("uv") {
@@ -157,7 +160,9 @@ pub fn valid_channel(c: &str) -> bool {
 pub fn valid_name(n: &str) -> bool {
     let mut chars = n.chars();
     n.len() <= 64
-        && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.-".contains(c))
 }
 
@@ -183,7 +188,9 @@ pub fn parse_rust_pin(text: &str, toml_file: bool) -> Result<RustPin, String> {
         .and_then(toml::Value::as_table)
         .ok_or("no [toolchain] table")?;
     if t.contains_key("path") {
-        return Err("it names a local toolchain `path`; srt-gen installs nothing from a path".into());
+        return Err(
+            "it names a local toolchain `path`; srt-gen installs nothing from a path".into(),
+        );
     }
     let channel = t
         .get("channel")
@@ -258,9 +265,9 @@ fn rust(project: &Project, workdir: &Path, env: &Env, out: &mut Plan) {
         return;
     };
     let name = shown(project, &file);
-    let pin = match text.and_then(|t| {
-        parse_rust_pin(&t, file.extension().is_some_and(|x| x == "toml"))
-    }) {
+    let pin = match text
+        .and_then(|t| parse_rust_pin(&t, file.extension().is_some_and(|x| x == "toml")))
+    {
         Ok(p) => p,
         Err(why) => {
             out.notes.push(format!(
@@ -325,8 +332,9 @@ fn rust_installed(rustup: &Path, pin: &RustPin, env: &Env) -> bool {
         .collect();
     let Some(name) = names.iter().find(|n| {
         **n == pin.channel
-            || n.strip_prefix(pin.channel.as_str())
-                .is_some_and(|rest| rest.starts_with('-') && !rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+            || n.strip_prefix(pin.channel.as_str()).is_some_and(|rest| {
+                rest.starts_with('-') && !rest[1..].starts_with(|c: char| c.is_ascii_digit())
+            })
     }) else {
         return false;
     };
@@ -339,8 +347,11 @@ fn rust_installed(rustup: &Path, pin: &RustPin, env: &Env) -> bool {
     .unwrap_or_default();
     let have: Vec<&str> = components.lines().collect();
     pin.components.iter().all(|c| {
-        have.iter()
-            .any(|h| h == c || h.strip_prefix(c.as_str()).is_some_and(|r| r.starts_with('-')))
+        have.iter().any(|h| {
+            h == c
+                || h.strip_prefix(c.as_str())
+                    .is_some_and(|r| r.starts_with('-'))
+        })
     }) && pin
         .targets
         .iter()
@@ -616,8 +627,19 @@ mod tests {
         .unwrap();
         assert_eq!(pin.channel, "1.80.0");
         assert_eq!(pin.components, ["rustfmt", "rust-src"]);
-        assert_eq!(parse_rust_pin("nightly-2024-05-01\n", false).unwrap().channel, "nightly-2024-05-01");
-        for ok in ["stable", "beta", "1.80", "1.80.0-x86_64-unknown-linux-gnu", "nightly-2024-05-01-aarch64-apple-darwin"] {
+        assert_eq!(
+            parse_rust_pin("nightly-2024-05-01\n", false)
+                .unwrap()
+                .channel,
+            "nightly-2024-05-01"
+        );
+        for ok in [
+            "stable",
+            "beta",
+            "1.80",
+            "1.80.0-x86_64-unknown-linux-gnu",
+            "nightly-2024-05-01-aarch64-apple-darwin",
+        ] {
             assert!(valid_channel(ok), "{ok}");
         }
         for bad in [
@@ -635,8 +657,16 @@ mod tests {
         assert!(parse_rust_pin("[toolchain]\npath = \"/opt/r\"\n", true)
             .unwrap_err()
             .contains("path"));
-        assert!(parse_rust_pin("[toolchain]\nchannel = \"stable\"\ncomponents = [\"--x\"]\n", true).is_err());
-        assert!(parse_rust_pin("[toolchain]\nchannel = \"stable\"\nprofile = \"all\"\n", true).is_err());
+        assert!(parse_rust_pin(
+            "[toolchain]\nchannel = \"stable\"\ncomponents = [\"--x\"]\n",
+            true
+        )
+        .is_err());
+        assert!(parse_rust_pin(
+            "[toolchain]\nchannel = \"stable\"\nprofile = \"all\"\n",
+            true
+        )
+        .is_err());
         assert!(parse_rust_pin("[toolchain\n", true).is_err());
     }
 
@@ -661,7 +691,14 @@ mod tests {
 
     #[test]
     fn python_requests_are_checked() {
-        for ok in ["3.12", "3.12.4", "cpython-3.12", "pypy3.10", "3.13t", "3.14.0rc1"] {
+        for ok in [
+            "3.12",
+            "3.12.4",
+            "cpython-3.12",
+            "pypy3.10",
+            "3.13t",
+            "3.14.0rc1",
+        ] {
             assert!(valid_python(ok), "{ok}");
         }
         for bad in ["/usr/bin/python3", "3.12 --x", "https://x", "../3.12", ""] {

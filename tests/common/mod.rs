@@ -262,7 +262,10 @@ pub fn fingerprint(dir: &Path, skip: &[&str]) -> Vec<String> {
         for e in entries {
             let p = e.path();
             let rel = p.strip_prefix(root).unwrap().display().to_string();
-            if skip.iter().any(|s| rel == *s || rel.starts_with(&format!("{s}/"))) {
+            if skip
+                .iter()
+                .any(|s| rel == *s || rel.starts_with(&format!("{s}/")))
+            {
                 continue;
             }
             let Ok(m) = std::fs::symlink_metadata(&p) else {
@@ -284,7 +287,11 @@ pub fn fingerprint(dir: &Path, skip: &[&str]) -> Vec<String> {
                 let bytes = std::fs::read(&p).unwrap_or_default();
                 let mut h = DefaultHasher::new();
                 bytes.hash(&mut h);
-                out.push(format!("{rel} {mode:o} {} {:016x}", bytes.len(), h.finish()));
+                out.push(format!(
+                    "{rel} {mode:o} {} {:016x}",
+                    bytes.len(),
+                    h.finish()
+                ));
             }
         }
     }
@@ -302,4 +309,9 @@ pub fn fingerprint_diff(before: &[String], after: &[String]) -> String {
 
 /// What srt-gen itself makes in a home: its own state, and the agent's folders (the agent
 /// fragment's, not a package manager's).
-pub const SRT_GEN_OWN: &[&str] = &[".cache/srt-gen", ".local/state/srt-gen", ".claude", ".claude.json"];
+pub const SRT_GEN_OWN: &[&str] = &[
+    ".cache/srt-gen",
+    ".local/state/srt-gen",
+    ".claude",
+    ".claude.json",
+];

@@ -80,7 +80,10 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
                 if yours.is_some_and(|y| y.contains(u)) {
                     p.note(
                         "cache",
-                        format!("{}: {u} stays writable: you wrote it into the policy yourself", frag.name),
+                        format!(
+                            "{}: {u} stays writable: you wrote it into the policy yourself",
+                            frag.name
+                        ),
                     );
                 } else if !keep.contains(u) {
                     p.remove(List::AllowWrite, u);
@@ -336,7 +339,10 @@ mod tests {
         let p = plan(&f, &e, &file);
         let writes = p.settings.strings(List::AllowWrite);
         assert!(!writes.contains(&"~/.npm"), "{writes:?}");
-        assert!(writes.contains(&"~/.cache/srt-gen/sandbox/node/npm"), "{writes:?}");
+        assert!(
+            writes.contains(&"~/.cache/srt-gen/sandbox/node/npm"),
+            "{writes:?}"
+        );
         // srt makes ~/.npm/_logs writable when it exists: the run write-protects ~/.npm.
         assert!(p.settings.strings(List::DenyWrite).contains(&"~/.npm"));
         let cache = f.home.join(".cache/srt-gen/sandbox/node/npm");
@@ -344,7 +350,10 @@ mod tests {
         assert_eq!(p.env_set["NPM_CONFIG_CACHE"], cache.display().to_string());
         assert!(p.create.contains(&cache));
         let copy = f.home.join(".cache/srt-gen/config/node/.npmrc");
-        assert_eq!(p.env_set["npm_config_userconfig"], copy.display().to_string());
+        assert_eq!(
+            p.env_set["npm_config_userconfig"],
+            copy.display().to_string()
+        );
         let staged = p.files.iter().find(|s| s.path == copy).unwrap();
         assert_eq!(String::from_utf8_lossy(&staged.bytes), "nodedir=/usr\n");
         assert!(p.settings.strings(List::DenyRead).contains(&"~/.npmrc"));
@@ -367,7 +376,11 @@ mod tests {
         assert!(writes.contains(&"~/.cache/pip"), "{writes:?}");
         assert!(!writes.contains(&"~/.npm"), "{writes:?}");
         assert!(!p.env_set.contains_key("PIP_CACHE_DIR"));
-        assert!(notes(&p).contains("python: its caches are shared"), "{}", notes(&p));
+        assert!(
+            notes(&p).contains("python: its caches are shared"),
+            "{}",
+            notes(&p)
+        );
     }
 
     #[test]
@@ -391,7 +404,10 @@ mod tests {
         assert_eq!(files.len(), 1, "{creds}");
         assert_eq!(files[0]["path"], "~/.npmrc");
         assert_eq!(files[0]["mode"], "mask");
-        assert_eq!(files[0]["injectHosts"][0], super::super::configs::NEVER_INJECT);
+        assert_eq!(
+            files[0]["injectHosts"][0],
+            super::super::configs::NEVER_INJECT
+        );
         assert_eq!(creds["allowPlaintextInject"], true);
         let never = super::super::configs::NEVER_INJECT;
         assert!(p.settings.strings(List::AllowedDomains).contains(&never));
@@ -402,7 +418,11 @@ mod tests {
         let p = plan(&f, &e, &file);
         assert!(p.settings.strings(List::DenyRead).contains(&"~/.npmrc"));
         assert!(!p.settings.other.contains_key("credentials"));
-        assert!(notes(&p).contains("srt masks files on Linux only"), "{}", notes(&p));
+        assert!(
+            notes(&p).contains("srt masks files on Linux only"),
+            "{}",
+            notes(&p)
+        );
     }
 
     #[test]
@@ -427,7 +447,11 @@ mod tests {
         let p = plan(&f, &e, &file);
         let said = notes(&p);
         assert!(said.contains("~/.npmrc is a directory"), "{said}");
-        assert!(!p.env_set.contains_key("npm_config_userconfig"), "{:?}", p.env_set);
+        assert!(
+            !p.env_set.contains_key("npm_config_userconfig"),
+            "{:?}",
+            p.env_set
+        );
         assert!(said.contains("is a file, not a folder"), "{said}");
         // No folder of its own, and not the user's either: the cache is simply not writable.
         let writes = p.settings.strings(List::AllowWrite);
@@ -442,11 +466,18 @@ mod tests {
         let cargo_home = f.home.join("cargo");
         std::fs::create_dir_all(&cargo_home).unwrap();
         std::fs::write(cargo_home.join("config.toml"), "[net\nretry = 7\n").unwrap();
-        let e = env(&f.home, Os::Linux, &[("CARGO_HOME", cargo_home.to_str().unwrap())]);
+        let e = env(
+            &f.home,
+            Os::Linux,
+            &[("CARGO_HOME", cargo_home.to_str().unwrap())],
+        );
         let file = committed(&f.project, &f.catalog, &e, &["rust"]);
         let p = plan(&f, &e, &file);
         let said = notes(&p);
-        assert!(said.contains("~/cargo/config.toml does not parse (line 1"), "{said}");
+        assert!(
+            said.contains("~/cargo/config.toml does not parse (line 1"),
+            "{said}"
+        );
         let own = f.home.join(".cache/srt-gen/sandbox/rust/home");
         assert_eq!(p.env_set["CARGO_HOME"], own.display().to_string());
         assert!(!p.files.iter().any(|s| s.path == own.join("config.toml")));
@@ -454,7 +485,11 @@ mod tests {
         std::fs::create_dir_all(&own).unwrap();
         std::fs::write(own.join("config.toml"), "[net]\nretry = 1\n").unwrap();
         let p = plan(&f, &e, &file);
-        let staged = p.files.iter().find(|s| s.path == own.join("config.toml")).unwrap();
+        let staged = p
+            .files
+            .iter()
+            .find(|s| s.path == own.join("config.toml"))
+            .unwrap();
         assert!(staged.bytes.is_empty());
         assert!(p
             .settings

@@ -164,14 +164,13 @@ pub(super) fn apply(
         let spelled = plan.spelled.as_str();
         let readers = plan.readers.join(", ");
         match &plan.fixed {
-            Some(None) => {
-                if p.remove(List::DenyRead, spelled) {
-                    p.note(
-                        "config",
-                        format!("{readers}: {spelled} holds no token, so it stays readable (the tool reads it at that path)"),
-                    );
-                }
+            Some(None) if p.remove(List::DenyRead, spelled) => {
+                p.note(
+                    "config",
+                    format!("{readers}: {spelled} holds no token, so it stays readable (the tool reads it at that path)"),
+                );
             }
+            Some(None) => {}
             Some(Some(pattern)) if os == Os::Linux => {
                 p.remove(List::DenyRead, spelled);
                 add_mask(p, spelled, pattern);
@@ -284,7 +283,11 @@ pub fn merge_ini(a: &str, b: &str) -> String {
             if !into.iter().any(|(s, _)| *s == section) {
                 into.push((section.clone(), Vec::new()));
             }
-            let keys = &mut into.iter_mut().find(|(s, _)| *s == section).expect("added").1;
+            let keys = &mut into
+                .iter_mut()
+                .find(|(s, _)| *s == section)
+                .expect("added")
+                .1;
             let indented = line.len() != line.trim_start().len();
             if indented {
                 if let Some(last) = keys.last_mut() {
@@ -425,8 +428,8 @@ pub fn sanitize(text: &str, c: &ConfigEntry) -> Result<Copy, String> {
             out.text = toml::to_string(&table).map_err(|e| e.to_string())?;
         }
         ConfigFormat::Json => {
-            let mut v: Value = serde_json::from_str(text)
-                .map_err(|e| format!("line {}: {e}", e.line()))?;
+            let mut v: Value =
+                serde_json::from_str(text).map_err(|e| format!("line {}: {e}", e.line()))?;
             clean_json(&mut v, "", c, &mut out);
             out.text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n";
         }
@@ -531,7 +534,8 @@ fn lines(text: &str, c: &ConfigEntry, format: ConfigFormat, out: &mut Copy) {
                 if let Some(secret) = classify(key, c) {
                     dropping = true;
                     out.secret |= secret;
-                    out.left_out.push(key.rsplit(':').next().unwrap_or(key).to_string());
+                    out.left_out
+                        .push(key.rsplit(':').next().unwrap_or(key).to_string());
                     continue;
                 }
             }
@@ -619,7 +623,15 @@ mod tests {
     fn npmrc_keeps_settings_and_drops_tokens_and_proxies() {
         let c = entry(
             "npmrc",
-            &["_authToken", "_auth", "_password", "username", "email", "certfile", "keyfile"],
+            &[
+                "_authToken",
+                "_auth",
+                "_password",
+                "username",
+                "email",
+                "certfile",
+                "keyfile",
+            ],
             &["proxy", "https-proxy"],
         );
         let text = "nodedir=/usr\n; a comment\ncafile=/etc/ssl/certs/ca.crt\n@corp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=npm_SECRET\n//npm.corp.example/:_password = c2VjcmV0\nhttps-proxy=http://proxy.corp.example:8080\nregistry=https://u:pw@mirror.example/npm/\n";
@@ -632,7 +644,12 @@ mod tests {
         assert!(!out.text.contains("SECRET") && !out.text.contains("pw@"));
         assert_eq!(
             out.left_out,
-            ["_authToken", "_password", "credentials in URLs", "https-proxy"]
+            [
+                "_authToken",
+                "_password",
+                "credentials in URLs",
+                "https-proxy"
+            ]
         );
         let clean = sanitize("nodedir=/usr\n", &c).unwrap();
         assert!(!clean.secret);
@@ -671,7 +688,11 @@ mod tests {
     #[test]
     fn properties_and_yaml_take_glob_keys() {
         let c = entry("properties", &["*password*", "*token*"], &[]);
-        let out = sanitize("org.gradle.jvmargs=-Xmx512m\nmavenPassword=s\nMY_TOKEN: t\n", &c).unwrap();
+        let out = sanitize(
+            "org.gradle.jvmargs=-Xmx512m\nmavenPassword=s\nMY_TOKEN: t\n",
+            &c,
+        )
+        .unwrap();
         assert_eq!(out.text, "org.gradle.jvmargs=-Xmx512m\n");
         let c = entry("yaml", &["BUNDLE_*__*"], &[]);
         let out = sanitize(
@@ -687,7 +708,10 @@ mod tests {
         let npmrc = r"(?:^|\n)[ \t]*(?:\S*:)?(?:_authToken|_auth|_password)[ \t]*=[ \t]*([^\r\n]+)";
         assert!(holds_secret(npmrc, "//r.example/:_authToken=abc\n"));
         assert!(holds_secret(npmrc, "nodedir=/usr\n_auth = x"));
-        assert!(!holds_secret(npmrc, "nodedir=/usr\n# _authToken=x is a comment\n"));
+        assert!(!holds_secret(
+            npmrc,
+            "nodedir=/usr\n# _authToken=x is a comment\n"
+        ));
         assert!(!holds_secret("([", "x"), "a broken pattern finds nothing");
     }
 
