@@ -3,6 +3,8 @@
 //! anyone's content says why it is needed, and every mask pattern compiles as srt compiles
 //! it (JavaScript) and as srt-gen runs it (Rust).
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use srt_gen::catalog::{parse_fragment, Catalog, Kind};
@@ -284,4 +286,56 @@ fn the_schema_refuses_half_entries() {
         assert!(err.contains(says), "{body}: {err}");
         assert!(err.contains("t.toml"), "{err}");
     }
+}
+
+#[test]
+fn shared_caches_are_chosen_per_ecosystem_remembered_and_warned_about() {
+    let s = common::Sandbox::new();
+    s.write(
+        "Cargo.toml",
+        "[package]\nname = \"t\"\nversion = \"0.1.0\"\n",
+    );
+    s.write("src/lib.rs", "");
+    s.write("package.json", "{\"name\": \"t\"}\n");
+    let out = s.run(&["init", "--no-justfile", "--shared-caches", "rust"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let v: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    assert_eq!(v["srtGen"]["sharedCaches"], serde_json::json!(["rust"]));
+    // Remembered by a plain init, and `check` warns (a warning: exit 0).
+    let out = s.run(&["init", "--no-justfile"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let v: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    assert_eq!(v["srtGen"]["sharedCaches"], serde_json::json!(["rust"]));
+    let out = s.run(&["check"]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("`rust`'s caches are shared with your own tools")
+            && text.contains("srt-gen init --own-caches rust"),
+        "{text}"
+    );
+    // `run` keeps rust's paths and moves npm's.
+    let out = s.run(&["run", "--print-policy"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let policy: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let writes = policy["filesystem"]["allowWrite"].to_string();
+    assert!(writes.contains("\"~/.cargo/registry\""), "{writes}");
+    assert!(!writes.contains("\"~/.npm\""), "{writes}");
+    // Taken back.
+    let out = s.run(&["init", "--no-justfile", "--own-caches", "rust"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let v: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    assert!(v["srtGen"].get("sharedCaches").is_none(), "{v}");
+    // A name that is not active is a usage error, and nothing is written.
+    let before = s.read(".srt.json");
+    let out = s.run(&["init", "--no-justfile", "--shared-caches", "go"]);
+    assert_eq!(out.status.code(), Some(2), "{}", common::show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`go` is not an active fragment"));
+    assert_eq!(s.read(".srt.json"), before);
+    // `add NAME --shared-caches`.
+    let out = s.run(&["add", "node", "--shared-caches"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let v: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
+    assert_eq!(v["srtGen"]["sharedCaches"], serde_json::json!(["node"]));
 }
