@@ -142,9 +142,17 @@ pub struct InitArgs {
     /// Do not write justfile recipes.
     #[arg(long)]
     pub no_justfile: bool,
-    /// Leave the agent's own hosts and state paths out.
-    #[arg(long)]
+    /// Leave the agent out: its hosts, its state paths and the recipes that start it.
+    /// Remembered until --agent.
+    #[arg(long, conflicts_with = "agent")]
     pub no_agent: bool,
+    /// Take the agent and its recipes again after --no-agent.
+    #[arg(long)]
+    pub agent: bool,
+    /// Give this folder a policy of its own inside a larger project: the enclosing
+    /// project's policy records it and write-protects its srt-gen files.
+    #[arg(long)]
+    pub subproject: bool,
     /// Leave out hosts that files inside the repository name (.npmrc registries, git
     /// dependencies, ...): whoever wrote the repository chose them. Remembered.
     #[arg(long, conflicts_with = "project_hosts")]
@@ -343,6 +351,8 @@ impl From<InitArgs> for init::InitOptions {
             platform,
             no_justfile,
             no_agent,
+            agent,
+            subproject,
             no_project_hosts,
             project_hosts,
             shared_caches,
@@ -353,10 +363,18 @@ impl From<InitArgs> for init::InitOptions {
             json,
             dry_run,
             justfile: !no_justfile,
+            subproject,
             plan: PlanOptions {
                 allow_broken,
                 platforms: platform.map(PlatformArg::platforms),
-                agent: !no_agent,
+                agent: if no_agent {
+                    Some(false)
+                } else if agent {
+                    Some(true)
+                } else {
+                    None
+                },
+                declare_subproject: None,
                 project_hosts: if no_project_hosts {
                     Some(false)
                 } else if project_hosts {

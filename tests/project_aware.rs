@@ -97,7 +97,11 @@ fn poetry_with_a_primary_private_source_leaves_pypi_out() {
     let (v, summary) = init(&s, &[]);
     let hosts = list(&v, "network", "allowedDomains");
     assert!(hosts.contains(&"pypi.corp.example".into()));
-    assert!(!hosts.contains(&"pypi.org".into()), "{hosts:?}");
+    // Poetry's own hosts lose PyPI; pip (python, detected from the same pyproject.toml)
+    // does not read Poetry's sources, so it keeps its index.
+    let poetry = &v["srtGen"]["fragments"]["poetry"]["entries"]["network.allowedDomains"];
+    assert!(!poetry.to_string().contains("pypi.org"), "{poetry}");
+    assert!(hosts.contains(&"pypi.org".into()), "{hosts:?}");
     assert!(
         summary.contains(
             "from pyproject.toml: pypi.corp.example (a file in the repository chose these)"
@@ -105,7 +109,9 @@ fn poetry_with_a_primary_private_source_leaves_pypi_out() {
         "{summary}"
     );
     assert!(
-        summary.contains("left out files.pythonhosted.org, pypi.org: pyproject.toml replaces them"),
+        summary.contains(
+            "left out files.pythonhosted.org, pypi.org for poetry: pyproject.toml replaces them"
+        ),
         "{summary}"
     );
 }
@@ -248,6 +254,7 @@ fn user_configuration_counts_as_the_users() {
             "*.internal.example",
             "api.anthropic.com",
             "git.corp.example",
+            "github.com",
             "goproxy.corp.example",
             // The go fragment's own: proxy.golang.org's redirect target. A private
             // GOPROXY does not need it, but `replaces` would take it from every detected
@@ -256,6 +263,8 @@ fn user_configuration_counts_as_the_users() {
         ]
     );
     assert_eq!(v["srtGen"]["fragments"]["env:GOPROXY"]["why"], "config");
+    // `direct` ends GOPROXY: what the corporate proxy lacks comes from go.mod's origins.
+    assert_eq!(v["srtGen"]["fragments"]["file:go.mod"]["why"], "project");
 
     let s = Sandbox::fixture("python-requirements");
     std::fs::create_dir_all(s.home().join(".config/pip")).unwrap();

@@ -300,9 +300,9 @@ fn usage_errors() {
     std::fs::remove_file(s.project.join(".srt.json")).unwrap();
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(s
-        .clean(&out.stderr)
-        .contains("no .srt.json in [PROJECT] or any folder above it; run `srt-gen init`"));
+    assert!(s.clean(&out.stderr).contains(
+        "no .srt.json in [PROJECT] or any folder above it in this project; run `srt-gen init`"
+    ));
 }
 
 #[test]

@@ -142,7 +142,31 @@ impl Catalog {
         Markers {
             sets,
             skip_dirs: self.skip_dirs(),
+            fixture_dirs: self.fixture_dirs(),
+            side_dirs: self
+                .fragments
+                .iter()
+                .flat_map(|f| f.detect.side_dirs.iter().map(|d| d.name.as_str()))
+                .collect(),
+            origins: self
+                .fragments
+                .iter()
+                .flat_map(|f| &f.detect.origins)
+                .collect(),
         }
+    }
+
+    /// Test-fixture and sample folder names the walk never enters (union over the
+    /// catalog; the list and its evidence are in base.toml).
+    pub fn fixture_dirs(&self) -> Vec<&str> {
+        let mut dirs: Vec<&str> = self
+            .fragments
+            .iter()
+            .flat_map(|f| f.detect.fixture_dirs.iter().map(|d| d.name.as_str()))
+            .collect();
+        dirs.sort_unstable();
+        dirs.dedup();
+        dirs
     }
 
     /// Directory names the project walk never enters (union over the catalog).

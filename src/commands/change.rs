@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::{load, open, print_contents, print_json, why_text};
 use crate::catalog::{Catalog, Kind};
-use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
@@ -126,36 +125,38 @@ pub fn add_with(
 ) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
-    let (project, catalog, base, initialised, mut warnings) = match Project::find(start) {
-        Some(found) => {
-            let (project, catalog, old) = open(found, start, env)?;
+    let found = super::locate(start, env, "add")?;
+    let (project, catalog, base, initialised, mut warnings) = match found.has_policy {
+        true => {
+            let (project, catalog, old) = open(found.project, start, env)?;
             if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
             (project, catalog, old, false, Vec::new())
         }
-        None => {
-            let project = Project::at(start)?;
+        false => {
+            let started_below = found.started_below();
+            let project = found.project;
             let catalog = Catalog::load(&project.root, env)?;
             // Check the names before detecting, so a typo costs no walk.
             if let Some(e) = unknown(&catalog, names) {
                 return Err(e);
             }
-            let opts = PlanOptions {
-                allow_broken: false,
-                platforms: None,
-                agent: true,
-                project_hosts: None,
-                shared_caches: Vec::new(),
-                own_caches: Vec::new(),
-            };
+            let opts = PlanOptions::default();
             let planned = plan::plan(project, catalog, env, &opts)?;
+            let mut warnings = planned.warnings;
+            if started_below {
+                warnings.push(format!(
+                    "the project had no policy yet: it was written at {}, the repository's top",
+                    planned.project.root.display()
+                ));
+            }
             (
                 planned.project,
                 planned.catalog,
                 planned.new,
                 true,
-                planned.warnings,
+                warnings,
             )
         }
     };
@@ -238,7 +239,7 @@ pub fn add_with(
 }
 
 pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Result<Change, Error> {
-    let (project, catalog, old) = load(start, env)?;
+    let (project, catalog, old) = load(start, env, "remove")?;
     let record = old.record.clone().unwrap_or_default();
     let mut fragments = record.fragments.clone();
     let mut excluded = record.excluded.clone();

@@ -20,7 +20,14 @@ pub struct CheckOptions {
 pub fn execute(base: &Path, env: &Env, opts: &CheckOptions) -> Result<u8, Error> {
     let CheckOptions { file, json } = opts;
     let project = match &file {
-        None => Project::find(base).map_or_else(|| Project::at(base), Ok)?,
+        None => {
+            let found = super::locate(base, env, "check")?;
+            if found.has_policy {
+                found.project
+            } else {
+                Project::at(base)?
+            }
+        }
         Some(_) => Project::at(base)?,
     };
     let path = file

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::no_settings;
-use crate::detect::project::Project;
+use crate::env::Env;
 use crate::error::Error;
 use crate::output::claude_settings::{write, Outcome, BLOCK_KEY};
 use crate::policy::settings::Settings;
@@ -16,9 +16,9 @@ pub struct ClaudeSettingsOptions {
 
 /// `srt-gen claude-settings`: the `.srt.json` is searched upwards from `base`, as `add`
 /// does, and `.claude/settings.json` is written beside it.
-pub fn execute(base: &Path, opts: &ClaudeSettingsOptions) -> Result<u8, Error> {
+pub fn execute(base: &Path, env: &Env, opts: &ClaudeSettingsOptions) -> Result<u8, Error> {
     let ClaudeSettingsOptions { dry_run } = *opts;
-    let project = Project::find(base).ok_or_else(|| no_settings(base))?;
+    let project = super::locate_policy(base, env, "claude-settings")?;
     let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(base))?;
     let o = write(&project, &settings, dry_run)?;
     if dry_run {

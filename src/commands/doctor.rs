@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use serde::Serialize;
 
 use crate::catalog::List;
-use crate::detect::project::{Project, SETTINGS_FILE};
+use crate::detect::project::{Chosen, Found, Project, SETTINGS_FILE};
 use crate::env::{Env, Os};
 use crate::error::Error;
 use crate::sandbox::plan;
@@ -96,7 +96,12 @@ pub fn render(checks: &[Check]) -> String {
 
 pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
     let mut out = Vec::new();
-    let project = Project::find(cwd);
+    let found = Project::find_root(cwd, env);
+    let project = found
+        .as_ref()
+        .ok()
+        .filter(|f| f.has_policy)
+        .map(|f| f.project.clone());
     let os = Os::current();
     out.push(match os {
         Some(o) => check("platform", Status::Ok, o.name()),
@@ -168,12 +173,13 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
         });
     }
 
+    out.extend(project_checks(&found));
     match &project {
         None => out.push(check(
             "config",
             Status::Skip,
             format!(
-                "no {SETTINGS_FILE} in {} or above (run `srt-gen init` in a project)",
+                "no {SETTINGS_FILE} in {} or above in this project (run `srt-gen init` in a project)",
                 cwd.display()
             ),
         )),
@@ -207,6 +213,48 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 }
             }
         },
+    }
+    out
+}
+
+/// Which policy a run started here uses, and every policy or justfile on the way up that
+/// it passes over (a sandboxed run could have written them), each with why.
+fn project_checks(found: &Result<Found, Error>) -> Vec<Check> {
+    let f = match found {
+        Err(e) => {
+            return vec![fail(
+                "project",
+                e.to_string(),
+                "fix the file named (srt-gen reads the root's policy to find its subprojects)",
+            )]
+        }
+        Ok(f) if !f.has_policy => return Vec::new(),
+        Ok(f) => f,
+    };
+    let how = match &f.chosen {
+        Chosen::Subproject { root } => {
+            format!(
+                "a subproject declared by {}",
+                root.join(SETTINGS_FILE).display()
+            )
+        }
+        _ => "the outermost policy in this project".to_string(),
+    };
+    let mut out = vec![check(
+        "project",
+        Status::Ok,
+        format!("{} ({how})", f.project.root.display()),
+    )];
+    for i in &f.ignored {
+        out.push(Check {
+            name: "project",
+            status: Status::Warn,
+            detail: format!("{} is not used: {}", i.path.display(), i.reason),
+            fix: Some(format!(
+                "if you did not write it, delete it: {}",
+                i.path.display()
+            )),
+        });
     }
     out
 }

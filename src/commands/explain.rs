@@ -26,7 +26,7 @@ pub fn execute(base: &Path, env: &Env, opts: &ExplainOptions) -> Result<u8, Erro
     let ExplainOptions { entry, json } = opts;
     let json = *json;
     // Read once: the policy explained is the one the Claude Code note compares with.
-    let (project, catalog, settings) = load(base, env)?;
+    let (project, catalog, settings) = load(base, env, "explain")?;
     let all = entry.is_none();
     match entry {
         None => {

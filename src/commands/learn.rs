@@ -147,6 +147,9 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     let mut prepared = crate::sandbox::prepare(cwd, env, &run)?;
     prepared.launch.observe = true;
     prepared.launch.stdout_to_stderr = opts.json;
+    for note in &prepared.notes {
+        eprintln!("srt-gen learn: note: {note}");
+    }
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.policy.describe() {
         eprintln!("srt-gen learn: {line}");

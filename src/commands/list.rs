@@ -20,7 +20,8 @@ pub struct ListOptions {
 /// `srt-gen list`.
 pub fn execute(base: &Path, env: &Env, opts: &ListOptions) -> Result<u8, Error> {
     let ListOptions { json } = opts;
-    let project = Project::find(base);
+    let found = super::locate(base, env, "list")?;
+    let project = found.has_policy.then_some(found.project);
     let rows = list(base, project.as_ref(), env)?;
     if *json {
         print_json(&rows);

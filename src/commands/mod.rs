@@ -15,7 +15,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::detect::project::{Project, SETTINGS_FILE};
+use crate::detect::project::{Found, Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
 use crate::policy::settings::{Settings, Why};
@@ -50,7 +50,7 @@ pub fn execute(command: Command, base: &Path, env: &Env) -> Result<u8, Error> {
         Command::Doctor(o) => doctor::doctor(base, env, &o),
         Command::Learn(o) => learn::execute(base, env, &o),
         Command::Ci(o) => ci::execute(base, &o),
-        Command::ClaudeSettings(o) => claude_settings::execute(base, &o),
+        Command::ClaudeSettings(o) => claude_settings::execute(base, env, &o),
     }
 }
 
@@ -66,18 +66,39 @@ fn print_contents(contents: &[(PathBuf, Vec<u8>)]) {
     }
 }
 
-/// The error for a command that needs a `.srt.json` and finds none at or above `start`.
+/// The error for a command that needs a `.srt.json` and finds none at or above `start`
+/// (within the project's bound: the repository's top, or below the home folder).
 pub(crate) fn no_settings(start: &Path) -> Error {
     Error::Usage(format!(
-        "no {} in {} or above it: run `srt-gen init` first",
+        "no {} in {} or above it in this project: run `srt-gen init` first",
         SETTINGS_FILE,
         start.display()
     ))
 }
 
-/// The project at or above `start`, its catalog and its `.srt.json`, which must exist.
-pub fn load(start: &Path, env: &Env) -> Result<(Project, Catalog, Settings), Error> {
-    let project = Project::find(start).ok_or_else(|| no_settings(start))?;
+/// The project a command started in `start` acts on (DESIGN §4: the outermost policy, or
+/// a declared subproject's), with a note on stderr for each policy or justfile on the way
+/// up that is not used, and why.
+pub(crate) fn locate(start: &Path, env: &Env, command: &str) -> Result<Found, Error> {
+    let found = Project::find_root(start, env)?;
+    for note in found.notes() {
+        eprintln!("srt-gen {command}: note: {note}");
+    }
+    Ok(found)
+}
+
+/// [`locate`] for a command that needs the policy to exist.
+pub(crate) fn locate_policy(start: &Path, env: &Env, command: &str) -> Result<Project, Error> {
+    let found = locate(start, env, command)?;
+    if !found.has_policy {
+        return Err(no_settings(start));
+    }
+    Ok(found.project)
+}
+
+/// The project `start` is in, its catalog and its `.srt.json`, which must exist.
+pub fn load(start: &Path, env: &Env, command: &str) -> Result<(Project, Catalog, Settings), Error> {
+    let project = locate_policy(start, env, command)?;
     open(project, start, env)
 }
 

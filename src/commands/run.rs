@@ -25,6 +25,7 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
     }
     let Prepared {
         project,
+        notes,
         policy,
         srt,
         missing,
@@ -33,6 +34,9 @@ pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
         toolchains,
         ..
     } = prepare(cwd, env, opts)?;
+    for note in &notes {
+        eprintln!("srt-gen run: note: {note}");
+    }
 
     if opts.dry_run {
         print!(

@@ -5,9 +5,12 @@
 use std::path::Path;
 
 use crate::error::strip_position;
+use crate::files::Bounded;
 
 /// Manifests larger than this are counted by name but not parsed.
 const MAX_PARSE_BYTES: u64 = 16 * 1024 * 1024;
+/// How much of a file read as text only (a lockfile) is looked at.
+const HEAD_BYTES: u64 = 256 * 1024;
 
 pub(super) enum Check {
     Broken {
@@ -64,32 +67,41 @@ pub(super) fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Pa
         column: 0,
         message: format!("cannot read: {e}"),
     };
+    // Text-only reads take the head of the file (lockfile headers are at the top).
+    let max = if kind.is_empty() || lockfile {
+        HEAD_BYTES
+    } else {
+        MAX_PARSE_BYTES
+    };
+    let bytes = match crate::files::read_bounded(path, max).map_err(cant)? {
+        Bounded::Bytes(b) => b,
+        Bounded::TooLarge(_) if max == HEAD_BYTES => head(path).map_err(cant)?,
+        Bounded::TooLarge(n) => {
+            return Err(Check::Skipped(format!(
+                "{} MiB, too large to check; counted by its name only",
+                n / (1024 * 1024)
+            )))
+        }
+        // Swapped for a link or a FIFO since the walk saw a regular file: not read.
+        Bounded::NotRegular(what) => return Err(Check::Skipped(format!("{what}; not read"))),
+        Bounded::Absent => return Err(Check::Skipped("gone before it was read".into())),
+    };
     if kind.is_empty() || lockfile {
-        use std::io::Read;
-        let mut buf = Vec::new();
-        std::fs::File::open(path)
-            .map_err(cant)?
-            .take(256 * 1024)
-            .read_to_end(&mut buf)
-            .map_err(cant)?;
         return Ok(Parsed {
-            text: Some(String::from_utf8_lossy(&buf).into_owned()),
+            text: Some(String::from_utf8_lossy(&bytes).into_owned()),
             ..Parsed::default()
         });
     }
-    let meta = std::fs::metadata(path).map_err(cant)?;
-    if meta.len() > MAX_PARSE_BYTES {
-        return Err(Check::Skipped(format!(
-            "{} MiB, too large to check; counted by its name only",
-            meta.len() / (1024 * 1024)
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(cant)?;
-    let text = String::from_utf8(bytes).map_err(|e| Check::Broken {
+    let mut text = String::from_utf8(bytes).map_err(|e| Check::Broken {
         line: 0,
         column: 0,
         message: crate::error::not_utf8(&e),
     })?;
+    // npm's JSON reader strips a byte-order mark (json-parse-even-better-errors); so does
+    // detection, or a package.json saved by an editor would count as broken.
+    if kind == "json" && text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     let mut parsed = Parsed::default();
     match parse_text(kind, &text).map_err(|(line, column, message)| Check::Broken {
         line,
@@ -103,6 +115,23 @@ pub(super) fn read_marker(path: &Path, rel: &str, needs_text: bool) -> Result<Pa
         parsed.text = Some(text);
     }
     Ok(parsed)
+}
+
+/// The first [`HEAD_BYTES`] of a regular file that is larger, opened as
+/// [`crate::files::read_bounded`] opens files (no link followed, no blocking open).
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut buf = Vec::new();
+    file.take(HEAD_BYTES).read_to_end(&mut buf)?;
+    Ok(buf)
 }
 
 /// A parsed manifest.

@@ -25,6 +25,48 @@ pub struct Rules {
     /// Markers inside files: a key of a JSON/TOML manifest, or text in a lockfile.
     #[serde(default)]
     pub content: Vec<ContentRule>,
+    /// Detection only suggests this fragment, for this reason: the summary names the
+    /// files that showed it and says `srt-gen add <name>`; it is never applied by itself
+    /// (a Dockerfile does not mean the sandbox can build images).
+    #[serde(default)]
+    pub suggest: Option<String>,
+    /// Folders whose manifests are test fixtures, sample projects or test data, never the
+    /// project's own (base.toml): a name (`__fixtures__`) or a path ending (`tests/data`).
+    /// The walk does not enter them.
+    #[serde(default)]
+    pub fixture_dirs: Vec<FixtureDir>,
+    /// Folders whose manifests may be real but are not the project's main tree (tests,
+    /// examples, benchmarks; base.toml): a fragment seen only there is suggested, never
+    /// applied. Names as in `fixture_dirs`, with `*` allowed.
+    #[serde(default)]
+    pub side_dirs: Vec<FixtureDir>,
+    /// Files that show the fragment but do not stand in for what it `replaces`: a tool's
+    /// configuration file can sit above folders that use another tool (a root `.yarnrc`
+    /// over an npm package with its own package-lock.json).
+    #[serde(default)]
+    pub config_only: Vec<String>,
+    /// Go: where modules under a path prefix come from when the go command fetches them
+    /// directly (`GOPROXY=direct`, GOPRIVATE), for paths whose first element is not the
+    /// host that serves the repository.
+    #[serde(default)]
+    pub origins: Vec<Origin>,
+}
+
+/// A folder name (fixture or side tree), with the evidence for treating it so.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FixtureDir {
+    pub name: String,
+    pub source: String,
+}
+
+/// Module paths starting with `prefix` are fetched from `hosts`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Origin {
+    pub prefix: String,
+    pub hosts: Vec<String>,
+    pub source: String,
 }
 
 /// A marker inside a file, e.g. `packageManager` starting with `pnpm@` in package.json.
@@ -79,38 +121,60 @@ impl ContentRule {
     }
 }
 
-pub(super) enum Matcher<'a> {
-    Exact(&'a str),
-    Pattern(&'a str),
-}
-
-impl Matcher<'_> {
-    pub(super) fn matches(&self, name: &str) -> bool {
-        match self {
-            Matcher::Exact(n) => *n == name,
-            Matcher::Pattern(p) => glob_match(p, name),
+/// Whether a folder at `rel` (root-relative, `/`-separated) named `name` matches a folder
+/// rule: a name (with `*`), or a path ending (`tests/data`); case-insensitive.
+pub fn dir_rule_matches(rule: &str, rel: &str, name: &str) -> bool {
+    let rule = rule.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    match rule.rsplit_once('/') {
+        None => glob_match(&rule, &name),
+        Some((_, last)) => {
+            let rel = rel.to_ascii_lowercase();
+            last == name && (rel == rule || rel.ends_with(&format!("/{rule}")))
         }
     }
 }
 
 /// `*` matches any run of characters; everything else is literal.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
+    Glob::new(pattern).matches(name)
+}
+
+/// A file-name pattern split once at its `*`s, for a walk that tries every pattern on
+/// every file name.
+#[derive(Debug, Clone)]
+pub struct Glob<'a> {
+    parts: Vec<&'a str>,
+}
+
+impl<'a> Glob<'a> {
+    pub fn new(pattern: &'a str) -> Glob<'a> {
+        Glob {
+            parts: pattern.split('*').collect(),
         }
     }
-    true
+
+    pub fn matches(&self, name: &str) -> bool {
+        let parts = &self.parts;
+        if parts.len() == 1 {
+            return parts[0] == name;
+        }
+        let (first, last) = (parts[0], parts[parts.len() - 1]);
+        if name.len() < first.len() + last.len()
+            || !name.ends_with(last)
+            || !name.starts_with(first)
+        {
+            return false;
+        }
+        let mut rest = &name[first.len()..name.len() - last.len()];
+        for mid in &parts[1..parts.len() - 1] {
+            match rest.find(mid) {
+                Some(i) => rest = &rest[i + mid.len()..],
+                None => return false,
+            }
+        }
+        true
+    }
 }
 
 #[cfg(test)]
@@ -126,5 +190,17 @@ mod tests {
         assert!(!glob_match("*.csproj", "csproj"));
         assert!(glob_match("a*b*c", "aXbYc"));
         assert!(!glob_match("a*b*c", "aXcYb"));
+    }
+
+    #[test]
+    fn folder_rules() {
+        use super::dir_rule_matches as m;
+        assert!(m("fixtures", "a/Fixtures", "Fixtures"));
+        assert!(m("tests/data", "tests/data", "data"));
+        assert!(m("tests/data", "x/tests/data", "data"));
+        assert!(!m("tests/data", "x/data", "data"));
+        assert!(!m("tests/data", "x/mytests/data", "data"));
+        assert!(m("*-examples", "libs/cli/js-examples", "js-examples"));
+        assert!(!m("*-examples", "examples", "examples"));
     }
 }

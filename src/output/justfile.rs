@@ -19,11 +19,17 @@ struct JustfileContext<'a> {
     agent: &'a str,
     auto_command: String,
     skipped: Vec<&'a str>,
+    no_agent: bool,
 }
 
 /// Renders the srt-gen block of a justfile. `auto_argv` is the autonomous agent command
-/// without its prompt; `skipped` lists recipe names the user's justfile already defines.
-pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, Error> {
+/// without its prompt; `skipped` lists recipe names the user's justfile already defines;
+/// `no_agent` (`init --no-agent`) leaves every recipe out, since each starts the agent.
+pub fn justfile_block(
+    auto_argv: &[String],
+    skipped: &[&str],
+    no_agent: bool,
+) -> Result<String, Error> {
     let env = super::template::environment();
     let ctx = JustfileContext {
         settings: crate::detect::project::SETTINGS_FILE,
@@ -34,6 +40,7 @@ pub fn justfile_block(auto_argv: &[String], skipped: &[&str]) -> Result<String, 
             .collect::<Vec<_>>()
             .join(" "),
         skipped: skipped.to_vec(),
+        no_agent,
     };
     env.render_str(JUSTFILE, ctx)
         .map_err(|e| Error::Usage(format!("internal: justfile template: {e}")))

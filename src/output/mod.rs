@@ -138,7 +138,9 @@ pub fn write(
             &crate::catalog::agent::mcp_config(new.fragment_names(), catalog),
             None,
         );
-        let block = crate::output::justfile::justfile_block(&argv, &skipped)?;
+        // Every recipe starts the agent: with `--no-agent` (remembered) the block has none.
+        let no_agent = new.record.as_ref().is_some_and(|r| r.no_agent);
+        let block = crate::output::justfile::justfile_block(&argv, &skipped, no_agent)?;
         let text = crate::output::justfile::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
         Some((existing, text.into_bytes()))

@@ -34,6 +34,8 @@ pub fn compose(
         no_project_hosts: old.no_project_hosts,
         platforms: old.platforms.clone(),
         shared_caches,
+        no_agent: old.no_agent,
+        subprojects: old.subprojects.clone(),
         ..Record::default()
     };
 

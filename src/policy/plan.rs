@@ -14,17 +14,22 @@ use crate::error::{Error, FileProblem};
 use crate::policy::settings::{FragmentRecord, Settings, Why};
 
 /// What to detect and compose.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Count manifests that do not parse by name instead of failing.
     pub allow_broken: bool,
     /// `None`: as the existing record says, else this machine's platform.
     pub platforms: Option<Vec<Os>>,
-    /// The agent's own hosts and state paths.
-    pub agent: bool,
+    /// The agent's own hosts and state paths, and the recipes that start it:
+    /// `Some(false)` leaves them out (remembered), `Some(true)` takes them again, `None`
+    /// as the last run chose (with the agent, at first).
+    pub agent: Option<bool>,
     /// `Some(false)`: leave out hosts named by files in the repository (remembered);
     /// `Some(true)`: take them again; `None`: as the last run chose.
     pub project_hosts: Option<bool>,
+    /// A folder below the project (relative, `/`-separated) that gets a policy of its own
+    /// (`init --subproject` there): recorded, and its srt-gen files write-protected.
+    pub declare_subproject: Option<String>,
     /// `--shared-caches`: fragments whose caches `run` leaves shared with the user's tools.
     pub shared_caches: Vec<String>,
     /// `--own-caches`: fragments that get the sandbox's own caches again.
@@ -42,6 +47,9 @@ pub struct Planned {
     pub warnings: Vec<String>,
     pub sources: Vec<Found>,
     pub left_out: Vec<Found>,
+    /// Detected fragments the user removed (`srt-gen remove`), with the files that show
+    /// them: reported, never applied, until `srt-gen add` brings them back.
+    pub removed: BTreeMap<String, Vec<String>>,
 }
 
 /// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists,
@@ -53,22 +61,40 @@ pub fn plan(
     opts: &PlanOptions,
 ) -> Result<Planned, Error> {
     let existing = Settings::read(&project.settings)?;
-    let detection = crate::detect::detect(&project.root, &catalog.markers());
+    let old = existing
+        .as_ref()
+        .and_then(|s| s.record.clone())
+        .unwrap_or_default();
+    let no_agent = opts.agent.map_or(old.no_agent, |a| !a);
+    let mut subprojects = old.subprojects.clone();
+    subprojects.extend(opts.declare_subproject.clone());
+    let markers = catalog.markers();
+    let detection = crate::detect::detect(&project.root, &markers);
     if !detection.broken.is_empty() && !opts.allow_broken {
         return Err(Error::Broken(
             detection.broken.iter().map(FileProblem::from).collect(),
         ));
     }
     let platforms = platforms(opts.platforms.as_deref(), existing.as_ref(), env);
+    let picked = Picked {
+        no_agent,
+        subprojects: &subprojects,
+    };
     let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
         &catalog,
         &project,
         existing.as_ref(),
         &detection,
         env,
-        opts,
+        &picked,
         &platforms,
     )?;
+    let removed: BTreeMap<String, Vec<String>> = detection
+        .found
+        .iter()
+        .filter(|(n, _)| excluded.contains(*n))
+        .map(|(n, f)| (n.clone(), f.clone()))
+        .collect();
     let no_project_hosts = match opts.project_hosts {
         Some(take) => !take,
         None => existing
@@ -76,7 +102,7 @@ pub fn plan(
             .and_then(|s| s.record.as_ref())
             .is_some_and(|r| r.no_project_hosts),
     };
-    let scanned = crate::detect::sources::scan(&project.root, &detection, env);
+    let scanned = crate::detect::sources::scan(&project.root, &detection, env, &markers.origins);
     warnings.extend(scanned.warnings);
     let (sources, left_out): (Vec<_>, Vec<_>) = scanned
         .found
@@ -88,6 +114,8 @@ pub fn plan(
     if let Some(r) = new.record.as_mut() {
         r.no_project_hosts = no_project_hosts;
         r.platforms = platforms;
+        r.no_agent = no_agent;
+        r.subprojects = subprojects;
         shared_caches(r, &catalog, opts)?;
     }
     // The gate on what srt-gen generated runs in `output::write`, once per write.
@@ -105,6 +133,7 @@ pub fn plan(
         warnings,
         sources,
         left_out,
+        removed,
     })
 }
 
@@ -152,11 +181,15 @@ pub fn platforms(chosen: Option<&[Os]>, existing: Option<&Settings>, env: &Env) 
 
 /// Each source becomes a record of its own (so `explain` names its file and `remove`
 /// takes it out), and the public hosts a private registry stands in for leave the
-/// detected fragments.
+/// detected fragments of the tools that read that configuration, and only theirs
+/// (`UV_INDEX_URL` takes PyPI out of uv's fragment, never pip's).
 fn apply_sources(fragments: &mut BTreeMap<String, FragmentRecord>, sources: &[Found]) {
     let key = List::AllowedDomains.key();
     for src in sources {
-        for rec in fragments.values_mut().filter(|r| r.why == Why::Detected) {
+        for (name, rec) in fragments.iter_mut() {
+            if rec.why != Why::Detected || !src.tools.contains(name) {
+                continue;
+            }
             if let Some(hosts) = rec.entries.get_mut(key) {
                 hosts.retain(|h| !src.replaces.contains(h));
             }
@@ -181,6 +214,12 @@ fn apply_sources(fragments: &mut BTreeMap<String, FragmentRecord>, sources: &[Fo
     }
 }
 
+/// What the record (and this run's flags) decide about the fragments.
+struct Picked<'a> {
+    no_agent: bool,
+    subprojects: &'a BTreeSet<String>,
+}
+
 type Active = (
     BTreeMap<String, FragmentRecord>,
     BTreeSet<String>,
@@ -196,7 +235,7 @@ fn active_fragments(
     existing: Option<&Settings>,
     detection: &Detection,
     env: &Env,
-    opts: &PlanOptions,
+    picked: &Picked<'_>,
     platforms: &[Os],
 ) -> Result<Active, Error> {
     let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
@@ -204,9 +243,9 @@ fn active_fragments(
     let mut out = BTreeMap::new();
     out.insert(
         "base".to_string(),
-        base_record(catalog, project, env, platforms)?,
+        base_record(catalog, project, picked.subprojects, env, platforms)?,
     );
-    if opts.agent {
+    if !picked.no_agent {
         // The agent is base-like: applied unless the user removed it.
         let agent = catalog.fragments.iter().find(|f| f.kind == Kind::Agent);
         if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
@@ -279,10 +318,13 @@ pub fn fragment_record(
     }
 }
 
-/// The base fragment, plus write protection for the recipes file this project uses.
+/// The base fragment, plus write protection for the recipes file this project uses and,
+/// for each declared subproject, the same protections of its own files (its policy, its
+/// recipes, its fragments: a run of this project can write the subproject's folder).
 pub fn base_record(
     catalog: &Catalog,
     project: &Project,
+    subprojects: &BTreeSet<String>,
     env: &Env,
     platforms: &[Os],
 ) -> Result<FragmentRecord, Error> {
@@ -292,9 +334,27 @@ pub fn base_record(
         .find(|f| f.kind == Kind::Base)
         .ok_or_else(|| Error::Usage("internal: the catalog has no base fragment".into()))?;
     let mut rec = fragment_record(base, Why::Base, Vec::new(), env, platforms);
-    rec.entries
+    let deny = rec
+        .entries
         .entry(List::DenyWrite.key().to_string())
-        .or_default()
-        .insert(format!("./{}", project.justfile_name()));
+        .or_default();
+    deny.insert(format!("./{}", project.justfile_name()));
+    let own: Vec<String> = deny
+        .iter()
+        .filter_map(|e| e.strip_prefix("./"))
+        .filter(|e| !e.is_empty() && *e != ".")
+        .map(str::to_string)
+        .collect();
+    for sub in subprojects {
+        for e in &own {
+            deny.insert(format!("./{sub}/{e}"));
+        }
+        // The subproject's recipes file, as that folder spells it (and the usual name,
+        // so that one created later is covered too).
+        if let Ok(p) = Project::at(&project.root.join(sub)) {
+            deny.insert(format!("./{sub}/{}", p.justfile_name()));
+        }
+        deny.insert(format!("./{sub}/justfile"));
+    }
     Ok(rec)
 }

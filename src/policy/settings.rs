@@ -92,6 +92,16 @@ pub struct Record {
     /// Whose paths the policy spells (`init --platform`); `add` and later `init`s keep it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub platforms: Vec<crate::env::Os>,
+    /// `init --no-agent`: the agent's fragment and the recipes that start it stay out
+    /// until `init --agent`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_agent: bool,
+    /// Folders below the project (relative, `/`-separated) with a policy of their own
+    /// (`init --subproject` there): a run started inside one uses its policy, and this
+    /// policy write-protects their srt-gen files. Read by `detect::project` from the raw
+    /// JSON under the same key.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub subprojects: BTreeSet<String>,
     /// `init --shared-caches NAME` / `add NAME --shared-caches`: fragments whose caches
     /// `run` leaves as they are in this file, shared with the user's own tools, instead of
     /// giving the sandbox its own (`check` warns: code can leave the sandbox that way).
@@ -267,6 +277,18 @@ mod tests {
         let bytes = s.to_bytes();
         let again = Settings::parse(std::str::from_utf8(&bytes).unwrap(), Path::new("t.json"));
         assert_eq!(again.unwrap().to_bytes(), bytes);
+    }
+
+    #[test]
+    fn the_record_keys_detection_reads_are_the_ones_written() {
+        use crate::detect::project::{RECORD_KEY as DETECT_RECORD, SUBPROJECTS_KEY};
+        assert_eq!(DETECT_RECORD, RECORD_KEY);
+        let rec = Record {
+            subprojects: ["a/b".to_string()].into(),
+            ..Record::default()
+        };
+        let v = serde_json::to_value(&rec).unwrap();
+        assert_eq!(v[SUBPROJECTS_KEY][0], "a/b");
     }
 
     #[test]

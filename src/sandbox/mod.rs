@@ -57,6 +57,9 @@ pub struct RunOptions {
 /// Everything `run` (and `learn`) decide before anything is started.
 pub struct Prepared {
     pub project: Project,
+    /// Policies and justfiles between the start folder and the project's root that are not
+    /// used, each with why (said by `run` and `learn`).
+    pub notes: Vec<String>,
     /// `.srt.json` as the project has it.
     pub settings: Settings,
     /// What srt gets instead (see [`plan`]).
@@ -74,6 +77,8 @@ pub struct Prepared {
 /// --print-policy` and `doctor` use it alone).
 pub struct Planned {
     pub project: Project,
+    /// Policies and justfiles on the way up that are not used, each with why.
+    pub notes: Vec<String>,
     pub settings: Settings,
     pub catalog: Catalog,
     pub policy: plan::RunPolicy,
@@ -81,12 +86,17 @@ pub struct Planned {
 
 /// See [`Planned`]. `agent`: the run starts the agent (no command was given).
 pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
-    let project = Project::find(cwd).ok_or_else(|| {
-        Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it; run `srt-gen init` in the project first",
+    // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
+    // written; each one passed over is named in `notes`.
+    let found = Project::find_root(cwd, env)?;
+    if !found.has_policy {
+        return Err(Error::Usage(format!(
+            "no {SETTINGS_FILE} in {} or any folder above it in this project; run `srt-gen init` in the project first",
             cwd.display()
-        ))
-    })?;
+        )));
+    }
+    let notes = found.notes();
+    let project = found.project;
     let settings = crate::policy::load::load_policy(&project, env, force)?;
     let catalog = Catalog::load(&project.root, env)?;
     let policy = plan::build(
@@ -102,6 +112,7 @@ pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Plann
     )?;
     Ok(Planned {
         project,
+        notes,
         settings,
         catalog,
         policy,
@@ -118,6 +129,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     }
     let Planned {
         project,
+        notes,
         settings,
         catalog,
         policy,
@@ -158,6 +170,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
     );
     Ok(Prepared {
         project,
+        notes,
         settings,
         policy,
         srt,

@@ -27,7 +27,7 @@ pub(super) fn cargo_config(s: &mut Sources, origin: &str, in_project: bool, text
         {
             s.url(origin, in_project, url);
         }
-        s.replace(origin, in_project, CRATES_PUBLIC);
+        s.replace(origin, in_project, CRATES_PUBLIC, &["rust"]);
     }
     for reg in t
         .get("registries")
@@ -70,7 +70,8 @@ pub(super) fn cargo_lock(s: &mut Sources, origin: &str, text: &str) {
     }
 }
 
-/// `git = "..."` in dependency tables, for projects without a lockfile.
+/// `git = "..."` in dependency tables (and `[patch.*]`, `[replace]`), for projects
+/// without a lockfile. Parsed as TOML: a commented-out dependency is not a value.
 pub(super) fn cargo_toml_git(s: &mut Sources, origin: &str, text: &str) {
     let Ok(t) = toml::from_str::<toml::Table>(text) else {
         return;
@@ -94,9 +95,41 @@ pub(super) fn cargo_toml_git(s: &mut Sources, origin: &str, text: &str) {
             tables.extend(target.get(key).and_then(|v| v.as_table()));
         }
     }
+    // `[patch.crates-io]`, `[patch."https://..."]`: each patch source is a table of
+    // dependencies; `[replace]` maps package ids to dependencies.
+    for key in ["patch"] {
+        for src in t
+            .get(key)
+            .and_then(|v| v.as_table())
+            .into_iter()
+            .flat_map(|t| t.values())
+        {
+            tables.extend(src.as_table());
+        }
+    }
+    tables.extend(t.get("replace").and_then(|v| v.as_table()));
     for dep in tables.into_iter().flat_map(|t| t.values()) {
         if let Some(url) = dep.get("git").and_then(|g| g.as_str()) {
             s.url(origin, true, url);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn git_dependencies_from_values_only() {
+        let mut s = Sources::default();
+        cargo_toml_git(
+            &mut s,
+            "Cargo.toml",
+            "[dependencies]\n# foo = { git = \"https://git.commented.example/foo\" }\nbar = { git = \"https://git.bar.example/bar\" } # https://docs.example\n\n[patch.crates-io]\nbaz = { git = \"https://git.patch.example/baz\" }\n",
+        );
+        assert_eq!(
+            s.found[0].hosts.iter().collect::<Vec<_>>(),
+            ["git.bar.example", "git.patch.example"]
+        );
     }
 }

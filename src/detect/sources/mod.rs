@@ -1,34 +1,52 @@
 //! Hosts that the project or the user configured: private registries (.npmrc,
 //! .yarnrc.yml, pip.conf and PIP_* variables, uv/Poetry/PDM/Pipfile indexes,
 //! .cargo/config.toml, GOPROXY/GOPRIVATE) and git dependencies (Cargo.lock and
-//! Cargo.toml, package.json, requirements files). Files inside the repository were
-//! chosen by whoever wrote it, so they are kept apart from the user's own.
+//! Cargo.toml, package.json, requirements files, go.mod under `direct`). Files inside the
+//! repository were chosen by whoever wrote it, so they are kept apart from the user's own.
+//!
+//! Hosts come only from values: every reader parses its format (TOML, JSON, INI, the
+//! requirements-file grammar) or strips its comments first, so a URL in a comment or in
+//! documentation never becomes an allowed host. A setting changes only the hosts of the
+//! tools that read it (`Found::tools`): `UV_INDEX_URL` is uv's, never pip's.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::detect::markers::Origin;
 use crate::detect::Detection;
 use crate::env::Env;
+use crate::files::{read_bounded, Bounded};
 
 mod cargo;
 mod go;
+mod lockfiles;
 mod npm;
 mod python;
 
+/// The most of one configuration file that is read.
+const MAX_CONFIG: u64 = 4 * 1024 * 1024;
+
 /// One file (or variable) that names hosts.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct Found {
     /// The record key: `file:web/.npmrc`, `file:~/.config/pip/pip.conf`, `env:PIP_INDEX_URL`.
     pub key: String,
     /// The file as the user knows it (`web/.npmrc`, `~/.npmrc`, `$GOPROXY`).
     pub origin: String,
-    /// Inside the repository: chosen by whoever wrote it.
+    /// Inside the repository: chosen by whoever wrote it. (Spelt as before issue 15;
+    /// issue 17 restyles the keys.)
+    #[serde(rename = "in_project")]
     pub in_project: bool,
     pub hosts: BTreeSet<String>,
     /// Public hosts this configuration takes the place of (left out of the policy).
     pub replaces: BTreeSet<String>,
+    /// The fragments (tools) whose public hosts `replaces` takes out: the ones that read
+    /// this configuration.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub tools: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -42,9 +60,17 @@ impl Sources {
         self.entry(origin, in_project).hosts.insert(host);
     }
 
-    pub(super) fn replace(&mut self, origin: &str, in_project: bool, public: &[&str]) {
+    /// `public` hosts leave the fragments of `tools`, which read this configuration.
+    pub(super) fn replace(
+        &mut self,
+        origin: &str,
+        in_project: bool,
+        public: &[&str],
+        tools: &[&str],
+    ) {
         let e = self.entry(origin, in_project);
         e.replaces.extend(public.iter().map(|s| s.to_string()));
+        e.tools.extend(tools.iter().map(|s| s.to_string()));
     }
 
     pub(super) fn entry(&mut self, origin: &str, in_project: bool) -> &mut Found {
@@ -58,16 +84,22 @@ impl Sources {
             in_project,
             hosts: BTreeSet::new(),
             replaces: BTreeSet::new(),
+            tools: BTreeSet::new(),
         });
         self.found.last_mut().expect("just pushed")
+    }
+
+    /// The warning for a URL that is fetched over SSH, which srt's proxy does not carry.
+    pub(super) fn ssh_warning(&mut self, origin: &str, url: &str, https: &str) {
+        self.warnings.push(format!(
+            "{origin}: `{url}` is fetched over SSH, which srt's proxy does not carry; spell it `{https}`"
+        ));
     }
 
     /// Adds the host of `url` (warning on SSH URLs, which srt's proxy does not carry).
     pub(super) fn url(&mut self, origin: &str, in_project: bool, url: &str) {
         if let Some(https) = ssh_to_https(url) {
-            self.warnings.push(format!(
-                "{origin}: `{url}` is fetched over SSH, which srt's proxy does not carry; spell it `{https}`"
-            ));
+            self.ssh_warning(origin, url, &https);
             if let Some(h) = host_of(&https) {
                 self.add(origin, in_project, h);
             }
@@ -79,6 +111,15 @@ impl Sources {
                 .warnings
                 .push(format!("{origin}: cannot read a host name in `{url}`")),
         }
+    }
+}
+
+/// A configuration file's text, when it is a regular file of a sane size (never through
+/// a link, never a FIFO); `None` otherwise.
+pub(super) fn read_config(path: &Path) -> Option<String> {
+    match read_bounded(path, MAX_CONFIG).ok()? {
+        Bounded::Bytes(b) => String::from_utf8(b).ok(),
+        _ => None,
     }
 }
 
@@ -132,8 +173,19 @@ fn without_user(rest: &str) -> &str {
     }
 }
 
+/// The tools that read npm's configuration (`.npmrc`, `npm_config_*`): npm, pnpm, Yarn
+/// classic and Bun (docs.npmjs.com/cli/configuring-npm/npmrc; pnpm.io/npmrc;
+/// classic.yarnpkg.com/en/docs/yarnrc; bun.sh/docs/install/npmrc).
+const NPMRC_TOOLS: &[&str] = &["node", "pnpm", "yarn", "bun"];
+/// The tools that run pip and so read pip.conf and `PIP_*` (pip.pypa.io/en/stable/topics/configuration).
+pub(super) const PIP_TOOLS: &[&str] = &["python", "pre-commit"];
+/// The tools that read uv's settings (`UV_*`, uv.toml, `[tool.uv]`).
+pub(super) const UV_TOOLS: &[&str] = &["uv"];
+
 /// Reads every source of hosts for a project whose detection is given.
-pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
+/// `origins`: where Go modules under a path prefix come from (the catalog's
+/// `[[detect.origins]]`, `Markers::origins`).
+pub fn scan(root: &Path, detection: &Detection, env: &Env, origins: &[&Origin]) -> Sources {
     let mut s = Sources::default();
     // A tool's configuration counts only where the project uses the tool: a Rust project
     // gets no hosts from the user's pip.conf or ~/.npmrc.
@@ -155,13 +207,7 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
         }
         d
     };
-    let read = |rel: &str| -> Option<String> {
-        let p = root.join(rel);
-        let meta = std::fs::symlink_metadata(&p).ok()?;
-        (meta.is_file() && meta.len() < 4 * 1024 * 1024)
-            .then(|| std::fs::read_to_string(&p).ok())
-            .flatten()
-    };
+    let read = |rel: &str| read_config(&root.join(rel));
     let join = |dir: &str, name: &str| {
         if dir.is_empty() {
             name.to_string()
@@ -170,12 +216,12 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
         }
     };
 
-    // npm and pnpm read .npmrc; Yarn Berry reads .yarnrc.yml.
-    const NODE: [&str; 4] = ["node", "pnpm", "yarn", "yarn-berry"];
+    // npm, pnpm, Yarn classic and Bun read .npmrc; Yarn Berry reads .yarnrc.yml.
+    const NODE: [&str; 5] = ["node", "pnpm", "yarn", "yarn-berry", "bun"];
     for dir in dirs(&NODE) {
         let rel = join(&dir, ".npmrc");
         if let Some(text) = read(&rel) {
-            npm::npmrc(&mut s, &rel, true, &text);
+            npm::npmrc(&mut s, &rel, true, &text, NPMRC_TOOLS);
         }
         let rel = join(&dir, ".yarnrc.yml");
         if let Some(text) = read(&rel) {
@@ -186,17 +232,25 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
             npm::package_json_git(&mut s, &rel, &text);
         }
     }
-    if uses(&NODE) {
+    if uses(NPMRC_TOOLS) {
         if let Some(v) = env.var("npm_config_registry") {
             s.url("$npm_config_registry", false, v);
-            s.replace("$npm_config_registry", false, npm::NPM_PUBLIC);
+            s.replace("$npm_config_registry", false, npm::NPM_PUBLIC, NPMRC_TOOLS);
         }
-        if let Ok(text) = std::fs::read_to_string(env.home.join(".npmrc")) {
-            npm::npmrc(&mut s, "~/.npmrc", false, &text);
+        if let Some(text) = read_config(&env.home.join(".npmrc")) {
+            npm::npmrc(&mut s, "~/.npmrc", false, &text, NPMRC_TOOLS);
         }
     }
 
-    const PYTHON: [&str; 6] = ["python", "uv", "poetry", "pdm", "pipenv", "hatch"];
+    const PYTHON: [&str; 7] = [
+        "python",
+        "uv",
+        "poetry",
+        "pdm",
+        "pipenv",
+        "hatch",
+        "pre-commit",
+    ];
     for dir in dirs(&PYTHON) {
         for name in list_files(&root.join(&dir)) {
             if crate::detect::markers::glob_match("requirements*.txt", &name)
@@ -223,8 +277,12 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
             python::pipfile(&mut s, &rel, &text);
         }
     }
-    if uses(&PYTHON) {
+    // pip's configuration only where a tool runs pip, uv's only where uv runs.
+    if uses(&["python", "pre-commit", "pipenv", "hatch"]) {
         python::pip_user_config(&mut s, env);
+    }
+    if uses(UV_TOOLS) {
+        python::uv_env(&mut s, env);
     }
 
     for dir in dirs(&["rust"]) {
@@ -252,15 +310,37 @@ pub fn scan(root: &Path, detection: &Detection, env: &Env) -> Sources {
         .var("CARGO_HOME")
         .map_or(env.home.join(".cargo"), std::path::PathBuf::from);
     if detection.found.contains_key("rust") {
-        if let Ok(text) = std::fs::read_to_string(cargo_home.join("config.toml")) {
+        if let Some(text) = read_config(&cargo_home.join("config.toml")) {
             let origin = env.tilde(&cargo_home.join("config.toml"));
             cargo::cargo_config(&mut s, &origin, false, &text);
         }
     }
 
     if detection.found.contains_key("go") {
-        go::go_env(&mut s, env);
+        let mods: Vec<(String, String)> = dirs(&["go"])
+            .iter()
+            .filter_map(|d| {
+                let rel = join(d, "go.mod");
+                read(&rel).map(|t| (rel, t))
+            })
+            .collect();
+        go::go_env(&mut s, env, &mods, origins);
     }
+
+    // SSH URLs in any lockfile of a detected ecosystem's folders: srt's proxy carries
+    // HTTP(S) only, so the fetch fails inside the sandbox.
+    let all: Vec<&str> = detection.found.keys().map(String::as_str).collect();
+    for dir in dirs(&all) {
+        for name in list_files(&root.join(&dir)) {
+            if lockfiles::is_lockfile(&name) {
+                let rel = join(&dir, &name);
+                if let Some(text) = read(&rel) {
+                    lockfiles::ssh_urls(&mut s, &rel, &name, &text);
+                }
+            }
+        }
+    }
+
     s.found
         .retain(|f| !f.hosts.is_empty() || !f.replaces.is_empty());
     s.found.sort_by(|a, b| a.key.cmp(&b.key));

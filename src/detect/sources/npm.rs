@@ -7,10 +7,11 @@ use super::Sources;
 pub(super) const NPM_PUBLIC: &[&str] = &["registry.npmjs.org"];
 const YARN_PUBLIC: &[&str] = &["registry.yarnpkg.com"];
 
-/// `registry=URL` and `@scope:registry=URL`.
-pub(super) fn npmrc(s: &mut Sources, origin: &str, in_project: bool, text: &str) {
+/// `registry=URL` and `@scope:registry=URL`; `tools` read this file.
+pub(super) fn npmrc(s: &mut Sources, origin: &str, in_project: bool, text: &str, tools: &[&str]) {
     for line in text.lines() {
         let line = line.trim();
+        // npm's ini parser: whole-line comments start with `#` or `;` (npm/ini).
         if line.starts_with('#') || line.starts_with(';') {
             continue;
         }
@@ -28,7 +29,7 @@ pub(super) fn npmrc(s: &mut Sources, origin: &str, in_project: bool, text: &str)
         if k == "registry" {
             s.url(origin, in_project, v);
             if in_project {
-                s.replace(origin, in_project, NPM_PUBLIC);
+                s.replace(origin, in_project, NPM_PUBLIC, tools);
             } else {
                 // The sandbox cannot read ~/.npmrc (it holds tokens), so npm inside does
                 // not see its registry: keep the public hosts, and say how to carry it in.
@@ -49,13 +50,32 @@ pub(super) fn yarnrc(s: &mut Sources, origin: &str, text: &str) {
         let indent = line.len() - line.trim_start().len();
         let t = line.trim();
         if let Some(v) = t.strip_prefix("npmRegistryServer:") {
-            let v = v.trim().trim_matches(['"', '\'']);
+            let v = yaml_scalar(v);
+            if v.is_empty() {
+                continue;
+            }
             s.url(origin, true, v);
             if indent == 0 {
-                s.replace(origin, true, YARN_PUBLIC);
+                s.replace(origin, true, YARN_PUBLIC, &["yarn-berry"]);
             }
         }
     }
+}
+
+/// A one-line YAML scalar: quoted (up to its closing quote) or plain (up to a ` #`
+/// comment).
+fn yaml_scalar(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if let Some(rest) = v.strip_prefix(q) {
+            return rest.split(q).next().unwrap_or("");
+        }
+    }
+    let end = v
+        .char_indices()
+        .find(|&(i, c)| c == '#' && (i == 0 || v[..i].ends_with([' ', '\t'])))
+        .map_or(v.len(), |(i, _)| i);
+    v[..end].trim()
 }
 
 /// Git and URL specs in dependency tables: `github:o/r`, `o/r`, `git+https://...`.
@@ -122,7 +142,8 @@ mod tests {
             &mut s,
             ".npmrc",
             true,
-            "registry=https://npm.corp.example/\n@acme:registry=https://acme.example/npm/\n; x=y\n",
+            "registry=https://npm.corp.example/\n@acme:registry=https://acme.example/npm/\n; x=y\n# registry=https://commented.example/\n",
+            &["node"],
         );
         let f = &s.found[0];
         assert_eq!(
@@ -130,6 +151,23 @@ mod tests {
             ["acme.example", "npm.corp.example"]
         );
         assert!(f.replaces.contains("registry.npmjs.org"));
+        assert_eq!(f.tools.iter().collect::<Vec<_>>(), ["node"]);
+    }
+
+    #[test]
+    fn yarnrc_values_not_comments() {
+        let mut s = Sources::default();
+        yarnrc(
+            &mut s,
+            ".yarnrc.yml",
+            "# npmRegistryServer: https://commented.example\nnpmRegistryServer: \"https://npm.corp.example\" # our mirror\nnpmScopes:\n  acme:\n    npmRegistryServer: https://acme.example # see https://docs.example\n",
+        );
+        let f = &s.found[0];
+        assert_eq!(
+            f.hosts.iter().collect::<Vec<_>>(),
+            ["acme.example", "npm.corp.example"]
+        );
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 
     #[test]

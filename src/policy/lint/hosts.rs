@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{Finding, Severity};
+use crate::policy::settings::{Record, Why};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -42,6 +43,15 @@ pub fn exfiltration_risk(host: &str) -> Option<String> {
         .map(|r| format!("{}; usually needed for {}", r.what, r.needed_for))
 }
 
+/// What a host is, when it serves anyone's content (`risky_hosts.toml`): for the init
+/// summary, which names the fragment that allowed it.
+pub fn risky_what(host: &str) -> Option<&'static str> {
+    risky_hosts()
+        .iter()
+        .find(|r| overlaps(host, &r.host))
+        .map(|r| r.what.as_str())
+}
+
 /// Whether two host patterns (`a.b.c` or `*.b.c`, ports ignored) share any host.
 pub fn overlaps(a: &str, b: &str) -> bool {
     let strip = |s: &str| {
@@ -75,7 +85,33 @@ fn strings<'v>(top: &'v Map<String, Value>, section: &str, key: &str) -> Vec<(us
         .unwrap_or_default()
 }
 
-pub(super) fn check_hosts(top: &Map<String, Value>, out: &mut Vec<Finding>) {
+/// The fragments (or sources) whose recorded entries allow `host`, for messages: each
+/// risky host names what brought it in.
+fn brought_by(record: Option<&Record>, host: &str) -> Vec<String> {
+    let Some(rec) = record else {
+        return Vec::new();
+    };
+    let key = "network.allowedDomains";
+    let mut out: Vec<String> = rec
+        .fragments
+        .iter()
+        .filter(|(_, f)| f.entries.get(key).is_some_and(|e| e.contains(host)))
+        .map(|(n, f)| match f.files.first() {
+            Some(file) if matches!(f.why, Why::Project | Why::Config) => file.clone(),
+            _ => format!("the `{n}` fragment"),
+        })
+        .collect();
+    if rec.yours.get(key).is_some_and(|y| y.contains(host)) {
+        out.push("your own entry".into());
+    }
+    out
+}
+
+pub(super) fn check_hosts(
+    top: &Map<String, Value>,
+    record: Option<&Record>,
+    out: &mut Vec<Finding>,
+) {
     let allowed = strings(top, "network", "allowedDomains");
     let hosts_only: Vec<&str> = allowed.iter().map(|(_, h)| *h).collect();
     for &(i, h) in &allowed {
@@ -85,11 +121,17 @@ pub(super) fn check_hosts(top: &Map<String, Value>, out: &mut Vec<Finding>) {
             continue;
         }
         if let Some(r) = risky_hosts().iter().find(|r| overlaps(h, &r.host)) {
+            let by = brought_by(record, h);
+            let by = if by.is_empty() {
+                String::new()
+            } else {
+                format!(" (allowed by {})", by.join(", "))
+            };
             out.push(Finding::new(
                 Severity::Warning,
                 &key,
                 format!(
-                    "`{h}` reaches {}: a sandboxed process can fetch an attacker's content there, or send data out",
+                    "`{h}` reaches {}{by}: a sandboxed process can fetch an attacker's content there, or send data out",
                     r.what
                 ),
                 format!(
@@ -216,7 +258,7 @@ mod tests {
             json!([
                 "exa mple.com",
                 "https://a.example.com/x",
-                "*.github.com",
+                "*.corp.example",
                 "*.s3.amazonaws.com",
                 "*.amazonaws.com",
                 "*.example.org",
@@ -237,8 +279,47 @@ mod tests {
         );
         assert_eq!(f[0].fix, "write \"example.com\"");
         assert_eq!(f[1].fix, "write the host alone: \"a.example.com\"");
-        assert!(f[2].message.contains("never `github.com`"));
+        assert!(f[2].message.contains("never `corp.example`"));
         assert!(f[4].message.contains("S3"), "{}", f[4].message);
+    }
+
+    #[test]
+    fn a_risky_host_names_the_fragment_that_brought_it() {
+        let mut v = with(
+            "network.allowedDomains",
+            json!(["github.com", "codeload.github.com"]),
+        );
+        v["srtGen"] = json!({
+            "version": 1,
+            "fragments": {
+                "pre-commit": {"why": "detected", "files": [".pre-commit-config.yaml"],
+                    "entries": {"network.allowedDomains": ["github.com"]}},
+                "file:package.json": {"why": "project", "files": ["package.json"],
+                    "entries": {"network.allowedDomains": ["codeload.github.com", "github.com"]}}
+            },
+            "yours": {"network.allowedDomains": ["github.com"]}
+        });
+        let f = run(&v);
+        let gh = f
+            .iter()
+            .find(|x| x.key == "network.allowedDomains[0]")
+            .unwrap();
+        assert_eq!(gh.severity, Severity::Warning);
+        assert!(
+            gh.message
+                .contains("allowed by package.json, the `pre-commit` fragment, your own entry"),
+            "{}",
+            gh.message
+        );
+        let cl = f
+            .iter()
+            .find(|x| x.key == "network.allowedDomains[1]")
+            .unwrap();
+        assert!(
+            cl.message.contains("allowed by package.json"),
+            "{}",
+            cl.message
+        );
     }
 
     #[test]

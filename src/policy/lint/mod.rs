@@ -139,7 +139,7 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
     if let Some(rec) = &record {
         check_shared_caches(rec, &mut out);
     }
-    hosts::check_hosts(top, &mut out);
+    hosts::check_hosts(top, record.as_ref(), &mut out);
     paths::check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
     out

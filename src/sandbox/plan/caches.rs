@@ -271,7 +271,8 @@ mod tests {
         let mut fragments = std::collections::BTreeMap::new();
         fragments.insert(
             "base".to_string(),
-            crate::policy::plan::base_record(catalog, project, e, &[e.os]).unwrap(),
+            crate::policy::plan::base_record(catalog, project, &Default::default(), e, &[e.os])
+                .unwrap(),
         );
         for n in names {
             let f = catalog.get(n).unwrap();

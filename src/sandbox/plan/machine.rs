@@ -59,7 +59,13 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
         };
         let resolve = |platforms: &[Os]| -> Result<FragmentRecord, Error> {
             if frag.kind == Kind::Base {
-                base_record(cx.catalog, cx.project, cx.env, platforms)
+                base_record(
+                    cx.catalog,
+                    cx.project,
+                    &record.subprojects,
+                    cx.env,
+                    platforms,
+                )
             } else {
                 Ok(fragment_record(
                     frag,
@@ -155,7 +161,8 @@ mod tests {
         let mut fragments = std::collections::BTreeMap::new();
         fragments.insert(
             "base".to_string(),
-            crate::policy::plan::base_record(catalog, project, e, &[e.os]).unwrap(),
+            crate::policy::plan::base_record(catalog, project, &Default::default(), e, &[e.os])
+                .unwrap(),
         );
         let python = catalog.get("python").unwrap();
         fragments.insert(
