@@ -1,11 +1,11 @@
-//! Embeds every catalog file (ecosystems/*.toml, presets/*.toml) so that adding
+//! Embeds every catalog file (ecosystems/*.toml, presets/*.toml, presets/agents/*.toml) so that adding
 //! an ecosystem is a data change: drop a file in the folder and rebuild.
 use std::{env, fmt::Write as _, fs, path::Path};
 
 fn main() {
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::from("&[\n");
-    for dir in ["ecosystems", "presets"] {
+    for dir in ["ecosystems", "presets", "presets/agents"] {
         let path = Path::new(&root).join(dir);
         println!("cargo:rerun-if-changed={}", path.display());
         let mut names: Vec<_> = fs::read_dir(&path)

@@ -4,16 +4,17 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    self, change, check, ci, claude_settings, doctor, explain, init, learn, list,
+    self, change, check, ci, claude_settings, doctor, explain, init, learn, list, run,
 };
 use crate::env::Os;
 use crate::error::Error;
 use crate::output::ci::GithubOptions;
 use crate::policy::plan::PlanOptions;
 use crate::sandbox::RunOptions;
+use crate::ui;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,11 +25,54 @@ use crate::sandbox::RunOptions;
     after_help = "Start with `srt-gen init` in a project, then `srt-gen run -- <command>` (or `just ai-auto \"...\"`)."
 )]
 pub struct Cli {
-    /// Run as if started in DIR (like git -C).
-    #[arg(short = 'C', global = true, value_name = "DIR")]
+    /// Run as if started in DIR (like git -C); DIR must be a folder.
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR", help_heading = GLOBAL)]
     pub dir: Option<PathBuf>,
+    /// Say nothing on stderr but errors (what a command prints on stdout stays).
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
+    pub quiet: bool,
+    /// Say more: what a normal run leaves out (the protections a change added, skipped paths).
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
+    pub verbose: u8,
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", help_heading = GLOBAL)]
+    pub color: Option<ColorArg>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
+/// `--color` (its values carry no doc comments: those would turn every command's help
+/// into the long layout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for ui::ColorChoice {
+    fn from(c: ColorArg) -> ui::ColorChoice {
+        match c {
+            ColorArg::Auto => ui::ColorChoice::Auto,
+            ColorArg::Always => ui::ColorChoice::Always,
+            ColorArg::Never => ui::ColorChoice::Never,
+        }
+    }
+}
+
+impl Cli {
+    pub fn verbosity(&self) -> ui::Verbosity {
+        if self.quiet {
+            ui::Verbosity::Quiet
+        } else if self.verbose > 0 {
+            ui::Verbosity::Verbose
+        } else {
+            ui::Verbosity::Normal
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,7 +88,8 @@ pub enum Command {
     Remove(ChangeArgs),
     /// Show every ecosystem and preset in the catalog, and which are active here.
     List(ListArgs),
-    /// Say where each entry of .srt.json comes from, or why one host or path is allowed.
+    /// Say where each entry of .srt.json comes from, why one host or path is allowed, or
+    /// what a fragment would allow.
     Explain(ExplainArgs),
     /// Run a command (default: the agent, autonomous) inside srt with this project's policy.
     Run(RunArgs),
@@ -57,6 +102,30 @@ pub enum Command {
     Ci(CiArgs),
     /// Write .srt.json's policy as the `sandbox` block of .claude/settings.json (Claude Code's own sandbox).
     ClaudeSettings(ClaudeSettingsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Install it where your shell reads completions, for example:\n  \
+        srt-gen completions bash > ~/.local/share/bash-completion/completions/srt-gen\n  \
+        srt-gen completions zsh > ~/.zfunc/_srt-gen   # with fpath+=~/.zfunc before compinit\n  \
+        srt-gen completions fish > ~/.config/fish/completions/srt-gen.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `srt-gen man | man -l -`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command's own page (`srt-gen man run`); without it, srt-gen's page.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -75,9 +144,12 @@ pub struct ChangeArgs {
     /// Fragment names, as `srt-gen list` shows them.
     #[arg(value_name = "NAME", required = true)]
     pub names: Vec<String>,
-    /// Show the change, write nothing.
+    /// Show what would change (a diff), write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the whole files instead of the diff.
+    #[arg(long, requires = "dry_run")]
+    pub full: bool,
     /// Print the outcome as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -92,8 +164,8 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A host (`registry.example.com`) or a path (`~/.cache/pip`, `./src`); without it,
-    /// every entry of .srt.json.
+    /// A host (`registry.example.com`), a path (`~/.cache/pip`, `./src`) or a fragment's
+    /// name (`rust`: what it would allow); without it, every entry of .srt.json.
     #[arg(value_name = "ENTRY")]
     pub entry: Option<String>,
     /// Print as JSON on stdout.
@@ -127,9 +199,12 @@ pub struct InitArgs {
     /// Project folders (default: the current folder). Each is initialised on its own.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Print the files that would be written, write nothing.
+    /// Show what would change (a diff of each file), write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the whole files instead of the diff.
+    #[arg(long, requires = "dry_run")]
+    pub full: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -146,9 +221,11 @@ pub struct InitArgs {
     /// Remembered until --agent.
     #[arg(long, conflicts_with = "agent")]
     pub no_agent: bool,
-    /// Take the agent and its recipes again after --no-agent.
-    #[arg(long)]
-    pub agent: bool,
+    /// The coding agent the recipes and `srt-gen run` start: claude (the default), codex,
+    /// gemini or opencode (`srt-gen list` shows them). Remembered; after --no-agent it
+    /// takes the agent and its recipes again.
+    #[arg(long, value_name = "NAME")]
+    pub agent: Option<String>,
     /// Give this folder a policy of its own inside a larger project: the enclosing
     /// project's policy records it and write-protects its srt-gen files.
     #[arg(long)]
@@ -175,12 +252,18 @@ pub struct RunArgs {
     /// Run srt with its debug log (every sandbox decision, on stderr).
     #[arg(long)]
     pub debug: bool,
-    /// Print the preflight actions and the exact command line; run and create nothing.
+    /// Print the preflight actions and the exact command line; run and create nothing
+    /// (srt need not be installed).
     #[arg(long)]
     pub dry_run: bool,
-    /// Run even when `srt-gen check` finds errors in the policy.
+    /// Run even when `srt-gen check` finds errors in the policy (what srt itself refuses,
+    /// such as a malformed host, still stops the run).
     #[arg(long)]
-    pub force: bool,
+    pub allow_errors: bool,
+    /// Print how the run ended (or, with --dry-run, the plan) as JSON on stdout; the
+    /// command's own stdout then goes to stderr.
+    #[arg(long, conflicts_with = "print_policy")]
+    pub json: bool,
     /// Print the policy srt would get for this run (strict JSON, for `srt --settings`) and
     /// run nothing.
     #[arg(long, conflicts_with = "dry_run")]
@@ -220,7 +303,8 @@ pub struct CiGithubArgs {
     /// Also run on pull requests (those from forks are skipped: they get no secrets).
     #[arg(long)]
     pub pull_request: bool,
-    /// The command that installs srt-gen on the runner [default: cargo install --locked srt-gen].
+    /// The command that installs srt-gen on the runner [default: download this version's
+    /// release binary from the repository, checked against its checksum].
     #[arg(long, value_name = "COMMAND")]
     pub install: Option<String>,
     /// The workflow file [default: .github/workflows/srt-gen-agent.yml].
@@ -229,16 +313,28 @@ pub struct CiGithubArgs {
     /// Replace an existing workflow file (without it, srt-gen refuses, exit code 4).
     #[arg(long)]
     pub force: bool,
-    /// Print the workflow, write nothing.
+    /// Show what would change (a diff), write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the whole workflow instead of the diff.
+    #[arg(long, requires = "dry_run")]
+    pub full: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ClaudeSettingsArgs {
-    /// Print the file that would be written, write nothing.
+    /// Show what would change (a diff), write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: print the whole file instead of the diff.
+    #[arg(long, requires = "dry_run")]
+    pub full: bool,
+    /// Print the outcome as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -266,6 +362,12 @@ pub struct LearnArgs {
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Take the last report (kept in .srt-gen/learn) instead of running the command again.
+    #[arg(long)]
+    pub last: bool,
+    /// Do not trace with strace: read only the command's own messages (a guess).
+    #[arg(long)]
+    pub no_trace: bool,
     #[command(flatten)]
     pub launch: LaunchArgs,
 }
@@ -289,12 +391,20 @@ pub struct LaunchArgs {
     pub command: Vec<OsString>,
 }
 
+/// What the command line asks for: a command of the library, or text that only clap can
+/// make (completions, the manual page), ready to print.
+#[derive(Debug)]
+pub enum Action {
+    Run(commands::Command),
+    Print(Vec<u8>),
+}
+
 impl Command {
     /// The command's clap-free options. Every argument struct is destructured whole, so a
     /// new flag cannot be dropped here unnoticed. Fails only on a command to run whose
-    /// arguments are not UTF-8.
-    pub fn into_options(self) -> Result<commands::Command, Error> {
-        Ok(match self {
+    /// arguments are not UTF-8, and on `man` with an unknown command.
+    pub fn into_action(self) -> Result<Action, Error> {
+        Ok(Action::Run(match self {
             Command::Init(args) => commands::Command::Init(args.into()),
             Command::Check(CheckArgs { file, json }) => {
                 commands::Command::Check(check::CheckOptions { file, json })
@@ -307,13 +417,17 @@ impl Command {
             }
             Command::Run(RunArgs {
                 debug,
-                force,
+                allow_errors,
                 dry_run,
+                json,
                 print_policy,
                 launch,
-            }) => commands::Command::Run(RunOptions {
-                print_policy,
-                ..launch.into_options(debug, force, dry_run)?
+            }) => commands::Command::Run(run::RunCommand {
+                json,
+                run: RunOptions {
+                    print_policy,
+                    ..launch.into_options(debug, allow_errors, dry_run)?
+                },
             }),
             Command::Doctor(DoctorArgs { json, srt }) => {
                 commands::Command::Doctor(doctor::DoctorOptions { json, srt })
@@ -323,22 +437,71 @@ impl Command {
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 launch,
             }) => commands::Command::Learn(learn::LearnOptions {
                 apply,
                 yes,
                 allow_risky,
                 json,
+                last,
+                no_trace,
                 run: launch.into_options(true, false, false)?,
             }),
             Command::Ci(CiArgs { provider }) => commands::Command::Ci(provider.into()),
-            Command::ClaudeSettings(ClaudeSettingsArgs { dry_run }) => {
-                commands::Command::ClaudeSettings(claude_settings::ClaudeSettingsOptions {
-                    dry_run,
-                })
+            Command::ClaudeSettings(ClaudeSettingsArgs {
+                dry_run,
+                full,
+                json,
+            }) => commands::Command::ClaudeSettings(claude_settings::ClaudeSettingsOptions {
+                dry_run,
+                full,
+                json,
+            }),
+            Command::Completions(CompletionsArgs { shell }) => {
+                let mut out = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "srt-gen", &mut out);
+                return Ok(Action::Print(out));
             }
-        })
+            Command::Man(ManArgs { command }) => {
+                return man_page(command.as_deref()).map(Action::Print)
+            }
+        }))
     }
+}
+
+/// srt-gen's manual page, or one command's (`srt-gen-init(1)`).
+fn man_page(command: Option<&str>) -> Result<Vec<u8>, Error> {
+    let mut top = Cli::command();
+    top.build();
+    let page = match command {
+        None => top,
+        Some(name) => {
+            let found = top
+                .get_subcommands()
+                .find(|c| c.get_name() == name || c.get_all_aliases().any(|a| a == name))
+                .cloned();
+            let names: Vec<&str> = top
+                .get_subcommands()
+                .map(|c| c.get_name())
+                .filter(|n| *n != "help")
+                .collect();
+            let Some(sub) = found else {
+                return Err(Error::Usage(crate::error::with_tip(
+                    format!("`{name}` is not a command of srt-gen"),
+                    format!("one of: {}", names.join(", ")),
+                )));
+            };
+            // `build` named it `srt-gen-NAME`, the page's title; the footer names the version.
+            sub.version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut out)
+        .map_err(|e| Error::io("cannot render the manual page", e))?;
+    Ok(out)
 }
 
 impl From<InitArgs> for init::InitOptions {
@@ -346,6 +509,7 @@ impl From<InitArgs> for init::InitOptions {
         let InitArgs {
             paths,
             dry_run,
+            full,
             json,
             allow_broken,
             platform,
@@ -362,6 +526,7 @@ impl From<InitArgs> for init::InitOptions {
             paths,
             json,
             dry_run,
+            full,
             justfile: !no_justfile,
             subproject,
             plan: PlanOptions {
@@ -369,11 +534,12 @@ impl From<InitArgs> for init::InitOptions {
                 platforms: platform.map(PlatformArg::platforms),
                 agent: if no_agent {
                     Some(false)
-                } else if agent {
+                } else if agent.is_some() {
                     Some(true)
                 } else {
                     None
                 },
+                agent_name: agent,
                 declare_subproject: None,
                 project_hosts: if no_project_hosts {
                     Some(false)
@@ -394,11 +560,13 @@ impl From<ChangeArgs> for change::ChangeOptions {
         let ChangeArgs {
             names,
             dry_run,
+            full,
             json,
         } = args;
         change::ChangeOptions {
             names,
             dry_run,
+            full,
             json,
             shared_caches: false,
         }
@@ -427,15 +595,21 @@ impl From<CiProvider> for ci::CiOptions {
             output,
             force,
             dry_run,
+            full,
+            json,
         }) = provider;
-        ci::CiOptions::Github(GithubOptions {
-            prompt,
-            pull_request,
-            install,
-            output,
-            force,
-            dry_run,
-        })
+        ci::CiOptions {
+            full,
+            json,
+            github: GithubOptions {
+                prompt,
+                pull_request,
+                install,
+                output,
+                force,
+                dry_run,
+            },
+        }
     }
 }
 
@@ -479,4 +653,134 @@ fn utf8_args(command: Vec<OsString>) -> Result<Vec<String>, Error> {
             })
         })
         .collect()
+}
+
+impl Command {
+    /// The command's name in `--json` documents, when `--json` was given.
+    pub fn json_name(&self) -> Option<&'static str> {
+        let (name, json) = match self {
+            Command::Init(a) => ("init", a.json),
+            Command::Check(a) => ("check", a.json),
+            Command::Add(a) => ("add", a.change.json),
+            Command::Remove(a) => ("remove", a.json),
+            Command::List(a) => ("list", a.json),
+            Command::Explain(a) => ("explain", a.json),
+            Command::Run(a) => ("run", a.json),
+            Command::Doctor(a) => ("doctor", a.json),
+            Command::Learn(a) => ("learn", a.json),
+            Command::Ci(CiArgs {
+                provider: CiProvider::Github(a),
+            }) => ("ci", a.json),
+            Command::ClaudeSettings(a) => ("claude-settings", a.json),
+            Command::Completions(_) | Command::Man(_) => ("", false),
+        };
+        json.then_some(name)
+    }
+}
+
+/// `--color WHEN` as the arguments give it, read before clap parses them, so that clap's
+/// own help and errors follow it too. The last one before `--` wins; an unknown WHEN is
+/// left for clap to report.
+pub fn color_in(args: &[OsString]) -> Option<ui::ColorChoice> {
+    let mut choice = None;
+    let mut it = args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--color") {
+            Some("") => it.next().unwrap_or(""),
+            Some(v) => match v.strip_prefix('=') {
+                Some(v) => v,
+                None => continue,
+            },
+            None => continue,
+        };
+        if let Ok(c) = ColorArg::from_str(value, false) {
+            choice = Some(c.into());
+        }
+    }
+    choice
+}
+
+/// The subcommand the arguments name, and where: the first word that is not a global
+/// option (or a global option's value).
+fn subcommand_in(args: &[OsString]) -> Option<(usize, &str)> {
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_str()?;
+        match a {
+            "-C" | "--directory" | "--color" => i += 2,
+            "--" => return None,
+            _ if a.starts_with('-') => i += 1,
+            _ => return Some((i, a)),
+        }
+    }
+    None
+}
+
+/// clap's error, with srt-gen's tip for the mistakes people make most: a command to run
+/// without `--` before it, `srt-gen cargo fetch` without `run`, `add` without a name.
+pub fn with_hints(mut e: clap::Error, args: &[OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let tip = |text: String| ContextValue::StyledStrs(vec![text.into()]);
+    let quoted = |words: &[OsString]| -> String {
+        words
+            .iter()
+            .map(|w| crate::output::justfile::shell_quote(&w.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let sub = subcommand_in(args);
+    let invalid = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    match (e.kind(), sub, invalid) {
+        (ErrorKind::UnknownArgument, Some((at, "run" | "learn")), Some(arg))
+            if !arg.starts_with('-') =>
+        {
+            // Everything from the first word clap did not take is the command.
+            let first = args[at + 1..]
+                .iter()
+                .position(|a| a.to_str() == Some(arg.as_str()))
+                .map_or(args.len(), |p| at + 1 + p);
+            let fixed = format!("{} -- {}", quoted(&args[1..first]), quoted(&args[first..]));
+            e.insert(
+                ContextKind::Suggested,
+                tip(format!(
+                    "to run a command in the sandbox, put `--` before it: `srt-gen {fixed}`"
+                )),
+            );
+        }
+        (ErrorKind::UnknownArgument, Some((_, "run" | "learn")), Some(arg)) if arg == "--force" => {
+            e.insert(
+                ContextKind::Suggested,
+                tip(
+                    "`--allow-errors` runs despite errors in the policy (`--force` is for files)"
+                        .into(),
+                ),
+            );
+        }
+        (ErrorKind::InvalidSubcommand, Some((at, word)), _)
+            if e.get(ContextKind::SuggestedSubcommand).is_none() =>
+        {
+            let _ = word;
+            e.insert(
+                ContextKind::Suggested,
+                tip(format!(
+                    "to run a command in the sandbox: `srt-gen run -- {}`; `srt-gen --help` lists srt-gen's commands",
+                    quoted(&args[at..])
+                )),
+            );
+        }
+        (ErrorKind::MissingRequiredArgument, Some((_, "add" | "remove")), _) => {
+            e.insert(
+                ContextKind::Suggested,
+                tip("`srt-gen list` shows every name".into()),
+            );
+        }
+        _ => {}
+    }
+    e
 }

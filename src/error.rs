@@ -74,14 +74,48 @@ fn broken_message(b: &[FileProblem]) -> String {
     for x in b {
         s.push_str(&format!("\n  {x}"));
     }
+    s.push_str(TIP);
     s.push_str(
-        "\nfix them, add them to .gitignore if they are not part of the project, \
+        "fix them, add them to .gitignore if they are not part of the project, \
          or pass --allow-broken to count them by name only",
     );
     s
 }
 
+/// What separates an error's message from its fix: [`with_tip`] writes it, `main` prints
+/// the fix as clap prints its tips (`  tip: ...`), and `--json` carries it as `tip`.
+pub const TIP: &str = "\ntip: ";
+
+/// A message with the fix for it, in the one error style srt-gen (and clap) print:
+/// `error: WHAT`, then `  tip: FIX`.
+pub fn with_tip(what: impl fmt::Display, fix: impl fmt::Display) -> String {
+    format!("{what}{TIP}{fix}")
+}
+
 impl Error {
+    /// The message without its fix, and the fix ([`with_tip`]), if it has one.
+    pub fn parts(&self) -> (String, Option<String>) {
+        let text = self.to_string();
+        match text.split_once(TIP) {
+            Some((what, tip)) => (what.to_string(), Some(tip.replace(TIP, "\n"))),
+            None => (text, None),
+        }
+    }
+
+    /// The kind's name, as `--json` reports it.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Error::Parse { .. } => "parse",
+            Error::Catalog { .. } => "catalog",
+            Error::Usage(_) => "usage",
+            Error::Refused(_) => "refused",
+            Error::Broken(_) => "broken",
+            Error::Io { .. } => "io",
+            Error::Environment(_) => "environment",
+            Error::Findings(_) => "findings",
+        }
+    }
+
     pub fn io(context: impl Into<String>, source: io::Error) -> Error {
         Error::Io {
             context: context.into(),
@@ -108,6 +142,12 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let col = before.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
     (line, col)
+}
+
+/// serde_json's column, 1-based: it says 0 for an error right after a newline (at the end
+/// of the text), which reads as `2:0`; that is the line's first column.
+pub fn json_column(e: &serde_json::Error) -> usize {
+    e.column().max(1)
 }
 
 /// The message for bytes that are not UTF-8, with where the first bad byte is.

@@ -94,9 +94,9 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, Error> {
             n / (1024 * 1024)
         ))),
         Bounded::NotRegular(_) => {
-            // Say it as the writers do, with the fix.
+            // Say what it is, with the fix.
             let meta = fs::symlink_metadata(path).map_err(cannot)?;
-            refuse_unless_regular(path, &meta)?;
+            refuse_unless_regular(path, &meta, false)?;
             Err(Error::Refused(format!(
                 "{} changed while srt-gen read it",
                 path.display()
@@ -138,26 +138,47 @@ fn read_utf8(
     String::from_utf8(bytes).map(Some).map_err(not_utf8)
 }
 
-fn refuse_unless_regular(path: &Path, meta: &fs::Metadata) -> Result<(), Error> {
+/// A refusal for what is not a regular file, with the fix. `writing`: srt-gen was about
+/// to write it (else it was reading it, and says nothing about writing).
+fn refuse_unless_regular(path: &Path, meta: &fs::Metadata, writing: bool) -> Result<(), Error> {
     let ft = meta.file_type();
-    let what = if ft.is_symlink() {
-        "a symbolic link; srt-gen does not write through links (a link could point it at any file): \
-         replace it with a regular file"
+    let (what, fix) = if ft.is_symlink() {
+        (
+            "a symbolic link; srt-gen does not follow links here (a link could point it at any file)",
+            "replace it with a regular file",
+        )
     } else if ft.is_dir() {
-        "a directory; move it away so srt-gen can write a file there"
+        (
+            "a directory, where srt-gen expects a file",
+            if writing {
+                "move it away so srt-gen can write a file there"
+            } else {
+                "name a file, or move the directory away"
+            },
+        )
     } else if !ft.is_file() {
-        "not a regular file (a FIFO, socket or device); remove it so srt-gen can write a file there"
+        (
+            "not a regular file (a FIFO, socket or device)",
+            if writing {
+                "remove it so srt-gen can write a file there"
+            } else {
+                "name a regular file"
+            },
+        )
     } else {
         return Ok(());
     };
-    Err(Error::Refused(format!("{} is {what}", path.display())))
+    Err(Error::Refused(crate::error::with_tip(
+        format!("{} is {what}", path.display()),
+        fix,
+    )))
 }
 
 /// Checks that `path` can be replaced: absent, or a regular file. Call for every file of
 /// a run before writing any, so that a refusal leaves nothing half-done.
 pub fn check_writable(path: &Path) -> Result<(), Error> {
     match fs::symlink_metadata(path) {
-        Ok(meta) => refuse_unless_regular(path, &meta),
+        Ok(meta) => refuse_unless_regular(path, &meta, true),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(Error::io(format!("cannot inspect {}", path.display()), e)),
     }

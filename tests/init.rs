@@ -297,10 +297,14 @@ fn dry_run_writes_nothing_and_prints_the_files() {
     let s = Sandbox::fixture("rust-workspace");
     let out = s.run(&["init", "--dry-run"]);
     assert!(out.status.success());
+    // A diff of each file against nothing.
     let stdout = s.clean(&out.stdout);
-    assert!(stdout.contains("==> [PROJECT]/.srt.json <=="), "{stdout}");
-    assert!(stdout.contains("\"index.crates.io\""));
-    assert!(stdout.contains("==> [PROJECT]/justfile <=="));
+    assert!(
+        stdout.starts_with("--- /dev/null\n+++ [PROJECT]/.srt.json\n@@ -0,0 +1,"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n+      \"index.crates.io\",\n"));
+    assert!(stdout.contains("--- /dev/null\n+++ [PROJECT]/justfile\n"));
     assert!(s.clean(&out.stderr).contains(".srt.json: would be created"));
     assert!(!s.project.join(".srt.json").exists());
     assert!(!s.project.join("justfile").exists());
@@ -312,7 +316,10 @@ fn json_summary() {
     let s = Sandbox::fixture("monorepo");
     let out = s.run(&["init", "--json"]);
     assert!(out.status.success());
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["command"], "init");
+    let v = &doc["projects"][0];
     assert_eq!(v["settings"], "created");
     assert_eq!(v["justfile"], "created");
     assert_eq!(
@@ -353,7 +360,7 @@ fn dash_c_and_several_projects() {
     let out = s.run(&["init", "a", "d", "missing"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = s.clean(&out.stderr);
-    assert!(stderr.contains("d: error:"), "{stderr}");
+    assert!(stderr.contains("error: d: "), "{stderr}");
     assert!(stderr.contains("2 of 3 projects failed"), "{stderr}");
     // However many fail (the count once wrapped at 256, into exit 0).
     let missing: Vec<String> = (0..256).map(|i| format!("missing{i}")).collect();
@@ -368,7 +375,21 @@ fn dash_c_and_several_projects() {
         .unwrap();
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["settings"], "unchanged");
+    assert_eq!(v["projects"][0]["settings"], "unchanged");
+
+    // The same shape for several, failures included as entries.
+    let out = s.run(&["init", "--json", "a", "d", "missing"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = v["projects"].as_array().unwrap();
+    assert_eq!(p.len(), 3);
+    assert_eq!(p[0]["path"], "a");
+    assert_eq!(p[0]["settings"], "unchanged");
+    assert_eq!(p[1]["path"], "d");
+    assert_eq!(p[1]["error"]["kind"], "broken");
+    assert_eq!(p[1]["error"]["exitCode"], 3);
+    assert_eq!(p[2]["error"]["kind"], "usage");
+    assert_eq!(p[2]["error"]["exitCode"], 2);
 }
 
 #[test]

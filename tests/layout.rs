@@ -18,6 +18,7 @@ const STAGES: &[(&str, u8)] = &[
     ("env", 0),
     ("files", 0),
     ("hosts", 0),
+    ("ui", 0),
     ("detect", 1),
     ("catalog", 2),
     ("policy", 3),

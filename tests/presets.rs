@@ -22,7 +22,8 @@ fn active(s: &Sandbox) -> Vec<String> {
     let out = s.run(&["list", "--json"]);
     ok(&out);
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-    rows.as_array()
+    rows["fragments"]
+        .as_array()
         .unwrap()
         .iter()
         .filter(|r| r.get("active").is_some())
@@ -392,7 +393,7 @@ fn the_users_own_fragments_work_by_name() {
         .contains(&"goproxy.corp.example".into()));
     let out = s.run(&["list", "--json"]);
     let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = rows
+    let row = rows["fragments"]
         .as_array()
         .unwrap()
         .iter()

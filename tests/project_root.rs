@@ -272,7 +272,7 @@ fn a_removed_ecosystem_is_reported_as_removed() {
         "{stderr}"
     );
     let out = s.run(&["init", "--json"]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_slice::<Value>(&out.stdout).unwrap()["projects"][0].clone();
     assert_eq!(v["removed"]["rust"], serde_json::json!(["Cargo.toml"]));
     assert!(v["detected"].get("rust").is_none());
 }
@@ -294,7 +294,7 @@ fn no_agent_is_remembered_and_leaves_the_recipes_out_until_agent() {
             "{jf}"
         );
         assert!(
-            jf.contains("`srt-gen init --agent` brings them back"),
+            jf.contains("`srt-gen init --agent NAME` brings them back"),
             "{jf}"
         );
     };
@@ -304,7 +304,7 @@ fn no_agent_is_remembered_and_leaves_the_recipes_out_until_agent() {
     no_agent(&s);
     assert!(s.run(&["add", "github"]).status.success());
     no_agent(&s);
-    let out = s.run(&["init", "--agent"]);
+    let out = s.run(&["init", "--agent", "claude"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let v = json(&s.read(".srt.json"));
     assert!(v["srtGen"].get("noAgent").is_none());
@@ -323,7 +323,7 @@ fn a_fixture_manifest_that_does_not_parse_is_not_an_error() {
     s.write("web/__fixtures__/bad/Cargo.toml", "[package\n");
     let out = s.run(&["init", "--dry-run", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_slice::<Value>(&out.stdout).unwrap()["projects"][0].clone();
     assert_eq!(
         v["fixtures"],
         serde_json::json!(["tests/fixtures", "web/__fixtures__"])
@@ -373,7 +373,7 @@ fn uvs_index_setting_leaves_a_pip_projects_hosts_alone() {
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("uv.corp.example"), "{text}");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_slice::<Value>(&out.stdout).unwrap()["projects"][0].clone();
     let added = v["changes"]["network.allowedDomains"]["added"].to_string();
     assert!(added.contains("pypi.org"), "{added}");
 }

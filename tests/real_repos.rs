@@ -69,7 +69,7 @@ fn check_repo(name: &str, expected: &Expected) -> Vec<String> {
         problems.push(format!("exit {:?}: {stderr}", out.status.code()));
         return problems;
     }
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_slice::<Value>(&out.stdout).unwrap()["projects"][0].clone();
     let detected: BTreeSet<String> = v["detected"]
         .as_object()
         .map(|o| o.keys().cloned().collect())
@@ -124,7 +124,7 @@ fn check_repo(name: &str, expected: &Expected) -> Vec<String> {
         if decoy_paths.contains(origin) && !real_for_others.contains(origin) {
             problems.push(format!("hosts from decoy file {origin}: {}", src["hosts"]));
         }
-        if src["in_project"] != true {
+        if src["inProject"] != true {
             continue;
         }
         let text = std::fs::read_to_string(s.project.join(origin)).unwrap_or_default();

@@ -42,7 +42,7 @@ fn project(srt: &str, tools: &[&str]) -> (Sandbox, PathBuf) {
   "network": { "allowedDomains": ["index.crates.io"], "deniedDomains": [] },
   "filesystem": {
     "denyRead": ["~/.ssh"],
-    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.claude.json", "/nonexistent-srt-gen-test/cache"],
+    "allowWrite": [".", "./.srt-gen/tmp", "~/.cargo/registry", "~/.tool-state.json", "/nonexistent-srt-gen-test/cache"],
     "denyWrite": ["./.srt.json", "./justfile", "./.srt-gen/fragments"]
   }
 }
@@ -80,7 +80,20 @@ fn cmd(s: &Sandbox, bin: &Path) -> Command {
 }
 
 fn clean(s: &Sandbox, out: &[u8]) -> String {
+    // The agent's state folder is named after a hash of the (temporary) project path.
     let text = s.clean(out);
+    let mut text = text;
+    while let Some(i) = text.find("/projects/project-") {
+        let at = i + "/projects/project-".len();
+        let hex = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .count();
+        if hex == 0 {
+            break;
+        }
+        text = format!("{}[STATE]{}", &text[..i], &text[at + hex..]);
+    }
     // The start marker is named after srt-gen's process id.
     let re_start = text.find(".srt-gen-run-");
     match re_start {
@@ -182,7 +195,7 @@ fn run_starts_srt_in_the_root_and_the_command_in_the_users_folder() {
     );
     // Folders under the home are created; a file and a path elsewhere are not.
     assert!(s.home().join(".cargo/registry").is_dir());
-    assert!(!s.home().join(".claude.json").exists());
+    assert!(!s.home().join(".tool-state.json").exists());
     assert!(!Path::new("/nonexistent-srt-gen-test").exists());
     let err = s.clean(&out.stderr);
     assert!(err.contains("created [HOME]/.cargo/registry"), "{err}");
@@ -231,7 +244,7 @@ fn srts_own_failure_gets_srt_gens_message() {
     let err = s.clean(&out.stderr);
     assert!(err.contains("Error: settings are not valid"), "{err}");
     assert!(
-        err.contains("srt-gen: error: srt did not start the command (srt exited 1"),
+        err.contains("error: srt did not start the command (srt exited 1"),
         "{err}"
     );
     assert!(err.contains("srt-gen doctor"), "{err}");
@@ -300,9 +313,13 @@ fn usage_errors() {
     std::fs::remove_file(s.project.join(".srt.json")).unwrap();
     let out = cmd(&s, &bin).args(["run", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(s.clean(&out.stderr).contains(
-        "no .srt.json in [PROJECT] or any folder above it in this project; run `srt-gen init`"
-    ));
+    let err = s.clean(&out.stderr);
+    assert!(
+        err.contains(
+            "error: no .srt.json in [PROJECT] or any folder above it in this project\n\n  tip: run `srt-gen init`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -328,7 +345,7 @@ fn a_bad_config_is_refused_before_srt_starts() {
 }
 
 #[test]
-fn a_policy_with_lint_errors_runs_only_with_force() {
+fn a_policy_with_lint_errors_runs_only_with_allow_errors() {
     let (s, bin) = project(FAKE_SRT, &TOOLS);
     let weak = s
         .read(".srt.json")
@@ -342,10 +359,10 @@ fn a_policy_with_lint_errors_runs_only_with_force() {
         "{err}"
     );
     assert!(err.contains("filesystem.allowWrite[3]"), "{err}");
-    assert!(err.contains("pass --force to run anyway"), "{err}");
+    assert!(err.contains("pass --allow-errors to run anyway"), "{err}");
     assert!(!s.home().join("srt-args").exists(), "srt must not start");
     let out = cmd(&s, &bin)
-        .args(["run", "--force", "--", "true"])
+        .args(["run", "--allow-errors", "--", "true"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
@@ -395,6 +412,8 @@ fn doctor_names_every_missing_piece_with_its_fix() {
     let out = s
         .cmd()
         .env("PATH", empty.display().to_string())
+        // strace is looked for in the system folders, not on PATH: none here either.
+        .env("SRT_GEN_STRACE", empty.join("strace").display().to_string())
         .arg("doctor")
         .output()
         .unwrap();

@@ -77,6 +77,9 @@ pub struct Fragment {
     /// Variables the wrapper sets inside the sandbox, after srt has set its own (issue 14).
     #[serde(default)]
     pub inside: Vec<InsideEntry>,
+    /// For `kind = "agent"`: what the agent is (see [`crate::catalog::agent::AgentSpec`]).
+    #[serde(default)]
+    pub agent: Option<crate::catalog::agent::AgentSpec>,
     /// Where this fragment came from: `ecosystems/rust.toml`, or a user file's path.
     #[serde(skip)]
     pub origin: String,
@@ -371,6 +374,20 @@ pub fn parse_fragment(text: &str, origin: &str) -> Result<Fragment, Error> {
                 "{what} `{n}` must be lowercase letters, digits and `-`"
             )));
         }
+    }
+    match (&frag.agent, frag.kind) {
+        (Some(spec), Kind::Agent) => spec.check().map_err(|why| bad(format!("[agent]: {why}")))?,
+        (None, Kind::Agent) => {
+            return Err(bad(
+                "a fragment of kind \"agent\" needs an `[agent]` table".into()
+            ))
+        }
+        (Some(_), _) => {
+            return Err(bad(
+                "only a fragment of kind \"agent\" may have an `[agent]` table".into(),
+            ))
+        }
+        (None, _) => {}
     }
     for h in &frag.hosts {
         if let Err(why) = crate::hosts::validate(&h.host) {

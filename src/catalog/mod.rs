@@ -186,6 +186,14 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        // While another sandboxed run is active, an absent write-protected folder is an
+        // empty file: the placeholder srt-gen (or srt) mounts over it. No fragments there.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotADirectory
+                && std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_file() && m.len() == 0) =>
+        {
+            return Ok(Vec::new())
+        }
         Err(e) => return Err(Error::io(format!("cannot list {}", dir.display()), e)),
     };
     let mut files: Vec<PathBuf> = entries

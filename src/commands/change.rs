@@ -5,13 +5,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{load, open, print_contents, print_json, why_text};
+use super::{load, open, summary, why_text};
 use crate::catalog::{Catalog, Kind};
 use crate::env::Env;
 use crate::error::Error;
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
 use crate::policy::plan::{self, PlanOptions};
 use crate::policy::settings::Why;
+use crate::ui;
+use crate::ui::style::{paint, HEADING};
 
 /// `add` / `remove` as the command line gave them.
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub struct ChangeOptions {
     /// Fragment names, as `srt-gen list` shows them.
     pub names: Vec<String>,
     pub dry_run: bool,
+    /// With `dry_run`: the whole files instead of their diff.
+    pub full: bool,
     pub json: bool,
     /// `add --shared-caches`: `run` leaves these fragments' caches shared with the user's tools.
     pub shared_caches: bool,
@@ -29,31 +33,33 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
     let ChangeOptions {
         names,
         dry_run,
+        full,
         json,
         shared_caches,
     } = opts;
     let (dry_run, json) = (*dry_run, *json);
     let (change, verb) = if adding {
         (
-            add_with(base, names, env, dry_run, &[], *shared_caches)?,
+            add_core(base, names, env, dry_run, &[], None, *shared_caches)?,
             "add",
         )
     } else {
         (remove(base, names, env, dry_run)?, "remove")
     };
     if dry_run && !json {
-        print_contents(&change.written.contents);
+        ui::out(&summary::render_files(&change.written.contents, *full));
     }
     if json {
-        print_json(&change);
+        ui::json::print(verb, &change);
     } else {
-        eprint!("{}", render_change(&change, verb));
+        ui::status(&render_change(&change, verb));
     }
     Ok(0)
 }
 
 /// What `add` or `remove` did.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Change {
     pub project: String,
     pub dry_run: bool,
@@ -65,8 +71,14 @@ pub struct Change {
     pub cautions: Vec<String>,
     /// `init` ran first because the project had no `.srt.json`.
     pub initialised: bool,
+    /// Fragments `add` brought as well: the base, for a policy written by hand.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
     #[serde(flatten)]
     pub written: Written,
+    /// What was added and removed, grouped by origin, for the human report.
+    #[serde(skip)]
+    pub groups: Vec<summary::Grouped>,
 }
 
 fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
@@ -76,7 +88,7 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
         .map(|n| {
             let near = catalog.closest(n);
             if near.is_empty() {
-                format!("`{n}` is not in the catalog (`srt-gen list` shows every name)")
+                format!("`{n}` is not in the catalog")
             } else {
                 format!(
                     "`{n}` is not in the catalog; did you mean {}?",
@@ -85,7 +97,24 @@ fn unknown(catalog: &Catalog, names: &[String]) -> Option<Error> {
             }
         })
         .collect();
-    (!missing.is_empty()).then(|| Error::Usage(missing.join("\n")))
+    (!missing.is_empty()).then(|| {
+        Error::Usage(crate::error::with_tip(
+            missing.join("\n"),
+            "`srt-gen list` shows every name, `srt-gen explain NAME` what one allows",
+        ))
+    })
+}
+
+/// An agent is chosen, not added: one policy is for one agent.
+fn agents_refused(catalog: &Catalog, names: &[String]) -> Option<Error> {
+    let agent = names
+        .iter()
+        .filter_map(|n| catalog.get(n))
+        .find(|f| f.kind == Kind::Agent)?;
+    Some(Error::Usage(format!(
+        "`{}` is an agent, not a fragment to add: choose it with `srt-gen init --agent {}` (the recipes and `srt-gen run` then start it)",
+        agent.name, agent.name
+    )))
 }
 
 fn quote_list(names: &[String]) -> String {
@@ -110,17 +139,31 @@ pub fn add_refreshing(
     dry_run: bool,
     refresh: &[&str],
 ) -> Result<Change, Error> {
-    add_with(start, names, env, dry_run, refresh, false)
+    add_with(start, names, env, dry_run, refresh, None)
 }
 
-/// [`add_refreshing`], and with `shared`, the named fragments' caches stay shared with the
-/// user's own tools in `run` (recorded in `srtGen.sharedCaches`).
+/// [`add_refreshing`] with the catalog given (`learn` checks a `learned` fragment it has not
+/// written yet: the gate runs before anything is on disk).
 pub fn add_with(
     start: &Path,
     names: &[String],
     env: &Env,
     dry_run: bool,
     refresh: &[&str],
+    given: Option<Catalog>,
+) -> Result<Change, Error> {
+    add_core(start, names, env, dry_run, refresh, given, false)
+}
+
+/// [`add_with`], and with `shared`, the named fragments' caches stay shared with the
+/// user's own tools in `run` (`add NAME --shared-caches`, recorded in `srtGen.sharedCaches`).
+fn add_core(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+    given: Option<Catalog>,
     shared: bool,
 ) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
@@ -128,8 +171,9 @@ pub fn add_with(
     let found = super::locate(start, env, "add")?;
     let (project, catalog, base, initialised, mut warnings) = match found.has_policy {
         true => {
-            let (project, catalog, old) = open(found.project, start, env)?;
-            if let Some(e) = unknown(&catalog, names) {
+            let (project, loaded, old) = open(found.project, start, env)?;
+            let catalog = given.unwrap_or(loaded);
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             (project, catalog, old, false, Vec::new())
@@ -137,9 +181,12 @@ pub fn add_with(
         false => {
             let started_below = found.started_below();
             let project = found.project;
-            let catalog = Catalog::load(&project.root, env)?;
+            let catalog = match given {
+                Some(c) => c,
+                None => Catalog::load(&project.root, env)?,
+            };
             // Check the names before detecting, so a typo costs no walk.
-            if let Some(e) = unknown(&catalog, names) {
+            if let Some(e) = unknown(&catalog, names).or_else(|| agents_refused(&catalog, names)) {
                 return Err(e);
             }
             let opts = PlanOptions::default();
@@ -168,6 +215,15 @@ pub fn add_with(
     let mut changed = Vec::new();
     let mut unchanged = Vec::new();
     let mut cautions = Vec::new();
+    // A policy without srt-gen's base (written by hand) gets it with the first fragment
+    // added: the floor of every srt-gen policy (credential stores unreadable, the policy
+    // and the recipes write-protected).
+    let mut also = Vec::new();
+    if !fragments.values().any(|f| f.why == Why::Base) {
+        let rec = plan::base_record(&catalog, &project, &record.subprojects, env, &platforms)?;
+        fragments.insert("base".to_string(), rec);
+        also.push("base".to_string());
+    }
     for name in names {
         let frag = catalog.get(name).expect("checked above");
         if let Some(w) = &frag.warning {
@@ -227,6 +283,7 @@ pub fn add_with(
         WriteOptions { dry_run, justfile },
     )?;
     written.warnings.append(&mut warnings);
+    let groups = summary::group_changes(old, &new, &written.changes);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,
@@ -234,7 +291,9 @@ pub fn add_with(
         unchanged,
         cautions,
         initialised,
+        also,
         written,
+        groups,
     })
 }
 
@@ -291,6 +350,7 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
             justfile: JustfileMode::IfBlockPresent,
         },
     )?;
+    let groups = summary::group_changes(Some(&old), &new, &written.changes);
     Ok(Change {
         project: project.root.display().to_string(),
         dry_run,
@@ -298,26 +358,37 @@ pub fn remove(start: &Path, names: &[String], env: &Env, dry_run: bool) -> Resul
         unchanged,
         cautions: Vec::new(),
         initialised: false,
+        also: Vec::new(),
         written,
+        groups,
     })
 }
 
 /// The human report of `add` / `remove`.
 pub fn render_change(c: &Change, verb: &str) -> String {
-    let mut out = format!("srt-gen {verb}: {}\n", c.project);
+    let mut out = format!(
+        "{}\n",
+        paint(HEADING, format!("srt-gen {verb}: {}", c.project))
+    );
     if c.initialised {
         out.push_str("  no .srt.json yet: ran `srt-gen init` first\n");
     }
+    let past = if verb == "add" { "added" } else { "removed" };
     for n in &c.changed {
-        let past = if verb == "add" { "added" } else { "removed" };
         out.push_str(&format!("  {past} {n}\n"));
+    }
+    for n in &c.also {
+        out.push_str(&format!(
+            "  added {n} as well: the policy had no srt-gen record, and every srt-gen policy \
+             keeps credentials unreadable and its own files write-protected\n"
+        ));
     }
     for n in &c.unchanged {
         out.push_str(&format!("  {n}: nothing to do\n"));
     }
+    out.push_str(&summary::render_groups(&c.groups));
     let state = |o: FileOutcome| o.describe(c.dry_run);
     out.push_str(&format!("  .srt.json: {}\n", state(c.written.settings)));
-    out.push_str(&output::render_changes(&c.written.changes));
     if let Some(j) = c.written.justfile {
         out.push_str(&format!("  justfile: {}\n", state(j)));
     }
@@ -325,7 +396,19 @@ pub fn render_change(c: &Change, verb: &str) -> String {
         out.push_str(&format!("  caution: {w}\n"));
     }
     for w in &c.written.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        out.push_str(&format!("  {} {w}\n", ui::style::warning_label()));
     }
+    let unchanged = c.written.settings == FileOutcome::Unchanged
+        && c.written
+            .justfile
+            .is_none_or(|j| j == FileOutcome::Unchanged);
+    let next = if c.dry_run && !unchanged {
+        "run it again without --dry-run to write the change".to_string()
+    } else if c.written.settings == FileOutcome::Unchanged {
+        "`srt-gen explain` shows every entry of the policy and why".to_string()
+    } else {
+        "`srt-gen explain` shows every entry and why; `srt-gen run -- COMMAND` runs under the new policy".to_string()
+    };
+    out.push_str(&summary::next(&next));
     out
 }

@@ -3,17 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
-use super::print_json;
 use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::policy::lint;
+use crate::ui;
 
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// The settings file, relative to where srt-gen started; none: the project's.
     pub file: Option<PathBuf>,
     pub json: bool,
+}
+
+/// `check --json`.
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// The file as it was named (relative to where srt-gen started).
+    pub file: String,
+    pub errors: usize,
+    pub warnings: usize,
+    pub findings: Vec<lint::Finding>,
 }
 
 /// `srt-gen check`.
@@ -33,14 +44,32 @@ pub fn execute(base: &Path, env: &Env, opts: &CheckOptions) -> Result<u8, Error>
     let path = file
         .as_ref()
         .map_or_else(|| project.settings.clone(), |f| base.join(f));
+    // A folder named on the command line is a usage error; a `.srt.json` that is a folder
+    // is refused when it is read, as every command refuses it.
+    if file.is_some() && path.is_dir() {
+        return Err(Error::Usage(crate::error::with_tip(
+            format!("{} is a folder, not a settings file", path.display()),
+            "name the file (`srt-gen check path/to/.srt.json`), or run `srt-gen check` in the project",
+        )));
+    }
     let mut ctx = lint::LintContext::for_project(env, &project);
     ctx.protected.push(path.clone());
     let findings = lint::check_file(&path, &ctx)?;
     let shown = file_label(base, &path);
     if *json {
-        print_json(&lint::render_json(&shown, &findings));
+        let (errors, warnings) = lint::counts(&findings);
+        ui::json::print(
+            "check",
+            &CheckReport {
+                file: shown,
+                errors,
+                warnings,
+                findings,
+            },
+        );
+        return Ok(u8::from(errors > 0));
     } else {
-        print!("{}", lint::render_human(&shown, &findings));
+        ui::out(&lint::render_human(&shown, &findings));
     }
     Ok(u8::from(lint::counts(&findings).0 > 0))
 }

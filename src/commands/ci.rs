@@ -3,28 +3,93 @@
 
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::error::Error;
 use crate::output::ci::{write_github, CiOutcome, GithubOptions};
 use crate::output::FileOutcome;
+use crate::ui;
 
-/// The CI system, with its options.
+/// `ci` as the command line gave it (GitHub Actions is the one CI system so far).
 #[derive(Debug, Clone)]
-pub enum CiOptions {
-    Github(GithubOptions),
+pub struct CiOptions {
+    /// With `--dry-run`: the whole workflow instead of its diff.
+    pub full: bool,
+    pub json: bool,
+    pub github: GithubOptions,
+}
+
+/// `ci --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CiReport<'a> {
+    /// `github`.
+    pub provider: &'static str,
+    #[serde(flatten)]
+    pub outcome: &'a CiOutcome,
+    /// How the workflow installs srt-gen.
+    pub install: Install,
+}
+
+/// How the workflow installs srt-gen: a release's binary, or the user's command.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Install {
+    /// The release version (absent with `--install`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<&'static str>,
+    /// The repository whose GitHub releases have it (absent with `--install`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub releases: Option<&'static str>,
+    /// The user's command (`--install`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 /// `srt-gen ci github`.
 pub fn execute(base: &Path, opts: &CiOptions) -> Result<u8, Error> {
-    let CiOptions::Github(github) = opts;
+    let CiOptions { full, json, github } = opts;
     let o = write_github(base, github)?;
-    if github.dry_run {
-        print!("{}", o.contents);
+    if *json {
+        let install = match &github.install {
+            Some(cmd) => Install {
+                version: None,
+                releases: None,
+                command: Some(cmd.clone()),
+            },
+            None => Install {
+                version: Some(crate::output::ci::SRT_GEN_VERSION),
+                releases: Some(crate::output::ci::RELEASES_REPOSITORY),
+                command: None,
+            },
+        };
+        ui::json::print(
+            "ci",
+            &CiReport {
+                provider: "github",
+                outcome: &o,
+                install,
+            },
+        );
+        return Ok(0);
     }
-    eprint!("{}", render_outcome(&o));
+    if github.dry_run {
+        if *full {
+            ui::out(&o.contents);
+        } else {
+            let name = o.file.display().to_string();
+            ui::out(&ui::diff::unified(
+                &name,
+                o.previous.as_deref(),
+                &o.contents,
+            ));
+        }
+    }
+    ui::status(&render_outcome(&o));
     Ok(0)
 }
 
-/// The one-line report for stderr.
+/// The report for stderr.
 pub fn render_outcome(o: &CiOutcome) -> String {
     // The workflow is written whole, never merged, so an update is worded as a replacement.
     let what = match (o.outcome, o.dry_run) {
@@ -37,10 +102,10 @@ pub fn render_outcome(o: &CiOutcome) -> String {
     };
     let mut out = format!("srt-gen ci github: {}: {what}\n", o.file.display());
     if !o.dry_run && o.outcome != FileOutcome::Unchanged {
-        out.push_str(
-            "  next: add the secret ANTHROPIC_API_KEY to the repository, commit the file, \
-             and start it from the Actions tab (workflow \"srt-gen agent\")\n",
-        );
+        out.push_str(&crate::commands::summary::next(
+            "add the secret ANTHROPIC_API_KEY to the repository, commit the file, \
+             and start it from the Actions tab (workflow \"srt-gen agent\")",
+        ));
     }
     out
 }

@@ -7,24 +7,46 @@ use super::no_settings;
 use crate::env::Env;
 use crate::error::Error;
 use crate::output::claude_settings::{write, Outcome, BLOCK_KEY};
+use crate::output::FileOutcome;
 use crate::policy::settings::Settings;
+use crate::ui;
 
 #[derive(Debug, Clone)]
 pub struct ClaudeSettingsOptions {
     pub dry_run: bool,
+    /// With `dry_run`: the whole file instead of its diff.
+    pub full: bool,
+    pub json: bool,
 }
 
 /// `srt-gen claude-settings`: the `.srt.json` is searched upwards from `base`, as `add`
 /// does, and `.claude/settings.json` is written beside it.
 pub fn execute(base: &Path, env: &Env, opts: &ClaudeSettingsOptions) -> Result<u8, Error> {
-    let ClaudeSettingsOptions { dry_run } = *opts;
+    let ClaudeSettingsOptions {
+        dry_run,
+        full,
+        json,
+    } = *opts;
     let project = super::locate_policy(base, env, "claude-settings")?;
     let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(base))?;
     let o = write(&project, &settings, dry_run)?;
-    if dry_run {
-        print!("{}", o.contents);
+    if json {
+        ui::json::print("claude-settings", &o);
+        return Ok(0);
     }
-    eprint!("{}", render_outcome(&o));
+    if dry_run {
+        if full {
+            ui::out(&o.contents);
+        } else {
+            let name = o.file.display().to_string();
+            ui::out(&ui::diff::unified(
+                &name,
+                o.previous.as_deref(),
+                &o.contents,
+            ));
+        }
+    }
+    ui::status(&render_outcome(&o));
     Ok(0)
 }
 
@@ -35,7 +57,12 @@ pub fn render_outcome(o: &Outcome) -> String {
         o.file.display()
     );
     for w in &o.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        out.push_str(&format!("  {} {w}\n", ui::style::warning_label()));
+    }
+    if !o.dry_run && o.outcome != FileOutcome::Unchanged {
+        out.push_str(&super::summary::next(
+            "commit .claude/settings.json; Claude Code's own sandbox uses it from its next start",
+        ));
     }
     out
 }

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::sandbox::plan;
 use crate::sandbox::preflight::{self, WritePath};
 use crate::sandbox::srt;
+use crate::ui;
 
 #[derive(Debug, Clone, Default)]
 pub struct DoctorOptions {
@@ -32,6 +33,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Check {
     pub name: &'static str,
     pub status: Status,
@@ -58,21 +60,41 @@ fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
     }
 }
 
+/// `doctor --json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorReport {
+    /// No check failed.
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+/// `srt-gen doctor`: exit 1 when a check failed (the checks say why and how to fix it).
 pub fn doctor(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Result<u8, Error> {
     let checks = checks(cwd, env, opts);
-    if opts.json {
-        let ok = !checks.iter().any(|c| c.status == Status::Fail);
-        let v = serde_json::json!({ "ok": ok, "checks": checks });
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
-    } else {
-        print!("{}", render(&checks));
-    }
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    if opts.json {
+        ui::json::print(
+            "doctor",
+            &DoctorReport {
+                ok: failed == 0,
+                checks,
+            },
+        );
+    } else {
+        ui::out(&render(&checks));
+    }
     if failed > 0 {
-        return Err(Error::Findings(format!(
-            "{failed} check{} failed; the fix is under each",
-            if failed == 1 { "" } else { "s" }
-        )));
+        ui::always(&format!(
+            "{} {}; the fix is under each\n",
+            ui::style::error_label(),
+            if failed == 1 {
+                "1 check failed".to_string()
+            } else {
+                format!("{failed} checks failed")
+            }
+        ));
+        return Ok(1);
     }
     Ok(0)
 }
@@ -81,10 +103,10 @@ pub fn render(checks: &[Check]) -> String {
     let mut s = String::new();
     for c in checks {
         let tag = match c.status {
-            Status::Ok => "ok  ",
-            Status::Warn => "warn",
-            Status::Fail => "FAIL",
-            Status::Skip => "skip",
+            Status::Ok => ui::style::paint(ui::style::GOOD, "ok  "),
+            Status::Warn => ui::style::paint(ui::style::WARNING, "warn"),
+            Status::Fail => ui::style::paint(ui::style::ERROR, "FAIL"),
+            Status::Skip => ui::style::paint(ui::style::DIM, "skip"),
         };
         s.push_str(&format!("{tag}  {:<11} {}\n", c.name, c.detail));
         if let Some(fix) = &c.fix {
@@ -131,13 +153,10 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                 format!("reinstall it: `{}`", srt::INSTALL_SRT),
             ),
         },
-        Err(e) => fail(
-            "srt",
-            "not found",
-            e.to_string()
-                .split_once("; ")
-                .map_or(e.to_string(), |x| x.1.to_string()),
-        ),
+        Err(e) => {
+            let (what, tip) = e.parts();
+            fail("srt", "not found", tip.unwrap_or(what))
+        }
     });
 
     // srt from npm is a Node script; a bundled srt does not need Node.
@@ -171,6 +190,7 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
             None => check("userns", Status::Skip, "needs bwrap"),
             Some(b) => userns_check(&b),
         });
+        out.push(strace_check(env));
     }
 
     out.extend(project_checks(&found));
@@ -211,6 +231,8 @@ pub fn checks(cwd: &Path, env: &Env, opts: &DoctorOptions) -> Vec<Check> {
                         out.push(tmp_check(p, &policy.settings, env));
                     }
                 }
+                out.extend(agent_checks(p, &settings, env));
+                out.extend(just_check(p, env));
             }
         },
     }
@@ -257,6 +279,143 @@ fn project_checks(found: &Result<Found, Error>) -> Vec<Check> {
         });
     }
     out
+}
+
+fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name,
+        status: Status::Warn,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// The project's agent: its program, where its API is, and how its key gets in.
+fn agent_checks(
+    p: &Project,
+    settings: &crate::policy::settings::Settings,
+    env: &Env,
+) -> Vec<Check> {
+    use crate::catalog::agent::{self, endpoint, Auth};
+    let catalog = match crate::catalog::Catalog::load(&p.root, env) {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![fail(
+                "agent",
+                e.to_string(),
+                "fix the fragment file it names",
+            )]
+        }
+    };
+    let frag = match agent::chosen(&catalog, settings.agent_name()) {
+        Ok(f) => f,
+        Err(e) => {
+            return vec![fail(
+                "agent",
+                e.to_string(),
+                "`srt-gen init --agent NAME` with one of the names above",
+            )]
+        }
+    };
+    let spec = frag
+        .agent
+        .as_ref()
+        .expect("an agent fragment has its table");
+    let mut out = Vec::new();
+    let root = if crate::sandbox::is_root() {
+        "; as root, srt-gen sets IS_SANDBOX=1 inside (Claude Code requires it for --dangerously-skip-permissions)"
+    } else {
+        ""
+    };
+    out.push(match srt::which(&spec.program, env) {
+        None => warn(
+            "agent",
+            format!(
+                "{} is not on PATH: the recipes and `srt-gen run -p` start it",
+                spec.program
+            ),
+            format!("`{}`", spec.install),
+        ),
+        Some(path) => match first_line(&path, &["--version"]) {
+            Ok(v) => check(
+                "agent",
+                Status::Ok,
+                format!("{v} ({}){root}", path.display()),
+            ),
+            Err(e) => fail(
+                "agent",
+                format!("{} does not run: {e}", path.display()),
+                format!("reinstall it: `{}`", spec.install),
+            ),
+        },
+    });
+    match endpoint::resolve(spec, env) {
+        Err(e) => out.push(fail(
+            "agent-api",
+            e.to_string(),
+            "fix or unset the variable it names",
+        )),
+        Ok(ep) => {
+            out.push(check("agent-api", Status::Ok, ep.label()));
+            let plain = if ep.plaintext {
+                "; the endpoint is plain HTTP, so srt puts the real value in without TLS (allowPlaintextInject)"
+            } else {
+                ""
+            };
+            out.push(match agent::auth(spec, &ep, env) {
+                Auth::Keys(keys) => check(
+                    "agent-key",
+                    Status::Ok,
+                    format!(
+                        "{} masked: the sandbox sees a stand-in, srt's proxy puts the real value on requests to {} only{plain}",
+                        keys.join(", "),
+                        ep.inject_hosts().join(", ")
+                    ),
+                ),
+                Auth::Login(file) => check(
+                    "agent-key",
+                    Status::Ok,
+                    format!(
+                        "subscription login {} masked (a read-only copy with stand-in tokens; a refresh inside is not saved){plain}",
+                        env.tilde(&file)
+                    ),
+                ),
+                Auth::None => warn(
+                    "agent-key",
+                    format!("no key ({}) and no login for {}", spec.keys.join(", "), frag.name),
+                    format!("set one of {} in the environment srt-gen runs in", spec.keys.join(", ")),
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// `just`, when the project's justfile holds srt-gen's recipes.
+fn just_check(p: &Project, env: &Env) -> Option<Check> {
+    let text = crate::files::read_text(&p.justfile).ok().flatten()?;
+    if !crate::output::justfile::has_block(&text) {
+        return None;
+    }
+    const INSTALL: &str = "install just: `cargo install just`, `pipx install rust-just`, or your package manager (`apt-get install just` on Debian 13+)";
+    Some(match srt::which("just", env) {
+        None => fail(
+            "just",
+            format!(
+                "not found on PATH; {} has srt-gen's recipes",
+                p.justfile.display()
+            ),
+            INSTALL,
+        ),
+        Some(path) => match first_line(&path, &["--version"]) {
+            Ok(v) => check("just", Status::Ok, format!("{v} ({})", path.display())),
+            Err(e) => fail(
+                "just",
+                format!("{} does not run: {e}", path.display()),
+                INSTALL,
+            ),
+        },
+    })
 }
 
 /// The run policy `srt-gen run` would build here (for the agent, as the recipes start it).
@@ -351,6 +510,34 @@ fn node_check(env: &Env) -> Check {
                 check("node", Status::Ok, v)
             }
         }
+    }
+}
+
+/// strace lets `learn` see what the sandbox refused from outside it; without it, learn
+/// reads the command's messages (a guess). Not a failure: `run` does not need it.
+fn strace_check(env: &Env) -> Check {
+    match crate::sandbox::trace::check(env) {
+        Ok((path, version)) => check(
+            "strace",
+            Status::Ok,
+            format!(
+                "{} ({}): `learn` traces what the sandbox refuses",
+                path.display(),
+                version.trim()
+            ),
+        ),
+        Err(why) => Check {
+            name: "strace",
+            status: Status::Warn,
+            detail: format!("{why}: `learn` can only guess from the command's messages"),
+            fix: Some(
+                if why == "not installed" || why.starts_with("SRT_GEN_STRACE") {
+                    "`sudo apt-get install -y strace` (Debian, Ubuntu)".into()
+                } else {
+                    "allow ptrace here (a container needs CAP_SYS_PTRACE or a seccomp profile that permits it)".into()
+                },
+            ),
+        },
     }
 }
 

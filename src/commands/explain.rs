@@ -6,13 +6,17 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{load, print_json};
+use super::list::{fragment_entries, EntryView};
+use super::summary::display_source;
+use super::{no_settings, why_text};
 use crate::catalog::{Catalog, Fragment, Kind, List};
 use crate::detect::project::Project;
 use crate::env::{normalize, Env, Os};
 use crate::error::Error;
 use crate::output::claude_settings;
 use crate::policy::settings::{entry_text, Settings, Why};
+use crate::ui;
+use crate::ui::style::{paint, DIM, HEADING};
 
 #[derive(Debug, Clone)]
 pub struct ExplainOptions {
@@ -25,45 +29,221 @@ pub struct ExplainOptions {
 pub fn execute(base: &Path, env: &Env, opts: &ExplainOptions) -> Result<u8, Error> {
     let ExplainOptions { entry, json } = opts;
     let json = *json;
+    // A fragment's name needs no project: what it would allow is the catalog's to say.
+    let found = Project::find_root(base, env)?;
+    let project = found.has_policy.then(|| found.project.clone());
+    let root = project.as_ref().map_or(base, |p| p.root.as_path());
+    let catalog = Catalog::load(root, env)?;
+    if let Some(frag) = entry
+        .as_deref()
+        .filter(|q| !looks_like_path(q))
+        .and_then(|q| catalog.get(q))
+    {
+        let settings = match &project {
+            Some(p) => Settings::read(&p.settings)?,
+            None => None,
+        };
+        let view = fragment_view(frag, settings.as_ref(), env);
+        if json {
+            ui::json::print("explain", &ExplainReport::fragment(project.as_ref(), view));
+        } else {
+            ui::out(&render_fragment(&view));
+        }
+        return Ok(0);
+    }
     // Read once: the policy explained is the one the Claude Code note compares with.
-    let (project, catalog, settings) = load(base, env, "explain")?;
-    let all = entry.is_none();
+    for note in found.notes() {
+        eprintln!("srt-gen explain: note: {note}");
+    }
+    let project = project.ok_or_else(|| no_settings(base))?;
+    let settings = Settings::read(&project.settings)?.ok_or_else(|| no_settings(base))?;
     match entry {
         None => {
             let rows = explain_all(&catalog, &settings, env);
             if json {
-                print_json(&explain_json(&rows));
+                ui::json::print("explain", &ExplainReport::all(&project, rows));
             } else {
-                print!("{}", render_explain_all(&rows));
+                let mut text = render_explain_all(&rows);
+                if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
+                    text.push_str(&note);
+                }
+                ui::out(&text);
             }
         }
         Some(q) => {
             let v = explain_one(&project, &catalog, &settings, q, env)?;
             if json {
-                print_json(&v);
+                ui::json::print("explain", &ExplainReport::verdict(&project, v));
             } else {
-                print!("{}", render_verdict(&v));
+                let mut text = render_verdict(&v);
                 let entries: Vec<(&str, &str)> = v
                     .because
                     .iter()
                     .map(|b| (b.list.as_str(), b.entry.as_str()))
                     .collect();
                 if let Some(note) = claude_settings::explain_note(&project, &settings, &entries) {
-                    print!("{note}");
+                    text.push_str(&note);
                 }
+                ui::out(&text);
             }
-        }
-    }
-    if all && !json {
-        if let Some(note) = claude_settings::explain_note(&project, &settings, &[]) {
-            print!("{note}");
         }
     }
     Ok(0)
 }
 
+/// `explain --json`: one shape, whatever was asked. Without an entry, `entries` (every
+/// entry of the policy); for a host or path, `verdict`; for a fragment's name, `fragment`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainReport {
+    /// The project's root, when there is one.
+    pub project: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<Explained>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fragment: Option<FragmentView>,
+}
+
+impl ExplainReport {
+    fn all(project: &Project, rows: Vec<Explained>) -> ExplainReport {
+        ExplainReport {
+            project: Some(project.root.display().to_string()),
+            entries: Some(rows),
+            verdict: None,
+            fragment: None,
+        }
+    }
+
+    fn verdict(project: &Project, v: Verdict) -> ExplainReport {
+        ExplainReport {
+            project: Some(project.root.display().to_string()),
+            entries: None,
+            verdict: Some(v),
+            fragment: None,
+        }
+    }
+
+    fn fragment(project: Option<&Project>, f: FragmentView) -> ExplainReport {
+        ExplainReport {
+            project: project.map(|p| p.root.display().to_string()),
+            entries: None,
+            verdict: None,
+            fragment: Some(f),
+        }
+    }
+}
+
+/// What one fragment would allow (on the project's platforms, else this machine's).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FragmentView {
+    pub name: String,
+    pub kind: &'static str,
+    pub description: String,
+    /// `ecosystems/rust.toml`, `presets/github.toml`, or a user file's path.
+    pub origin: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+    /// Why it is active in the project here; absent when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active: Option<Why>,
+    /// The platforms the entries are for.
+    pub platforms: Vec<&'static str>,
+    /// List key (`network.allowedDomains`) → the entries, each with the catalog's source.
+    pub entries: BTreeMap<String, Vec<EntryView>>,
+    /// The name of the MCP server the agent gets, for an MCP fragment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mcp: Option<String>,
+}
+
+fn fragment_view(frag: &Fragment, settings: Option<&Settings>, env: &Env) -> FragmentView {
+    let platforms = crate::policy::plan::platforms(None, settings, env);
+    FragmentView {
+        name: frag.name.clone(),
+        kind: frag.kind.label(),
+        description: frag.description.clone(),
+        origin: frag.origin.clone(),
+        warning: frag.warning.clone(),
+        active: settings
+            .and_then(|s| s.record.as_ref())
+            .and_then(|r| r.fragments.get(&frag.name))
+            .map(|r| r.why),
+        platforms: platforms.iter().map(|o| o.name()).collect(),
+        entries: fragment_entries(frag, env, &platforms),
+        mcp: frag.mcp.as_ref().map(|_| frag.name.clone()),
+    }
+}
+
+/// How a list is named when a fragment's entries are shown.
+fn list_title(key: &str) -> &str {
+    match key {
+        "network.allowedDomains" => "hosts it allows",
+        "network.deniedDomains" => "hosts it denies",
+        "filesystem.allowWrite" => "paths it makes writable",
+        "filesystem.denyRead" => "paths it makes unreadable",
+        "filesystem.denyWrite" => "paths it write-protects",
+        other => other,
+    }
+}
+
+pub fn render_fragment(v: &FragmentView) -> String {
+    let mut out = format!(
+        "{}: {} ({}, {})\n",
+        paint(HEADING, &v.name),
+        v.description,
+        v.kind,
+        v.origin
+    );
+    match v.active {
+        Some(why) => out.push_str(&format!("  active in this project ({})\n", why_text(why))),
+        None if v.kind == "base" => out.push_str("  always applied\n"),
+        None => out.push_str(&format!(
+            "  not active here; `srt-gen add {}` adds what follows\n",
+            v.name
+        )),
+    }
+    if let Some(w) = &v.warning {
+        out.push_str(&format!("  ! {w}\n"));
+    }
+    if v.entries.is_empty() {
+        out.push_str("  it adds no entry to the policy\n");
+    }
+    for list in List::ALL {
+        let Some(entries) = v.entries.get(list.key()) else {
+            continue;
+        };
+        out.push_str(&format!(
+            "  {} ({}):\n",
+            list_title(list.key()),
+            v.platforms.join(", ")
+        ));
+        let width = entries
+            .iter()
+            .map(|e| e.value.len())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for e in entries {
+            out.push_str(&format!(
+                "    {:<width$}  {}\n",
+                e.value,
+                paint(DIM, &e.source)
+            ));
+        }
+    }
+    if let Some(m) = &v.mcp {
+        out.push_str(&format!(
+            "  the agent gets the MCP server `{m}` (in `ai-auto` and `srt-gen run`)\n"
+        ));
+    }
+    out
+}
+
 /// Where one entry comes from.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Explained {
     pub list: String,
     pub entry: String,
@@ -74,6 +254,7 @@ pub struct Explained {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FragmentOrigin {
     pub name: String,
     pub why: Why,
@@ -187,15 +368,6 @@ fn origin_text(r: &Explained) -> String {
     parts.join("; ")
 }
 
-/// `file:.npmrc` → `.npmrc`, `env:GOPROXY` → `$GOPROXY`.
-fn display_source(key: &str) -> String {
-    match key.split_once(':') {
-        Some(("file", f)) => f.to_string(),
-        Some(("env", v)) => format!("${v}"),
-        _ => key.to_string(),
-    }
-}
-
 fn short_files(files: &[String]) -> String {
     if files.len() <= 2 {
         files.join(", ")
@@ -206,6 +378,7 @@ fn short_files(files: &[String]) -> String {
 
 /// The verdict on one host or path.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub query: String,
     /// `allowed`, `denied`, `not allowed`, `writable`, `write-protected`, `unreadable`, `read-only`.
@@ -217,6 +390,7 @@ pub struct Verdict {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Suggestion {
     pub name: String,
     pub description: String,
@@ -247,8 +421,12 @@ fn explain_host(
     env: &Env,
     host: &str,
 ) -> Result<Verdict, Error> {
-    crate::hosts::validate(host)
-        .map_err(|why| Error::Usage(format!("`{host}` is not a host name: {why}")))?;
+    crate::hosts::validate(host).map_err(|why| {
+        Error::Usage(crate::error::with_tip(
+            format!("`{host}` is not a host name, a path or a fragment's name: {why}"),
+            "give a host (`pypi.org`), a path (`~/.cache/pip`, `./src`) or a name `srt-gen list` shows",
+        ))
+    })?;
     let matching = |list: List| -> Vec<Explained> {
         settings
             .strings(list)
@@ -391,13 +569,4 @@ pub fn render_verdict(v: &Verdict) -> String {
         ));
     }
     out
-}
-
-/// `explain`'s JSON for every entry, grouped by list.
-pub fn explain_json(rows: &[Explained]) -> BTreeMap<&str, Vec<&Explained>> {
-    let mut m: BTreeMap<&str, Vec<&Explained>> = BTreeMap::new();
-    for r in rows {
-        m.entry(r.list.as_str()).or_default().push(r);
-    }
-    m
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{print_contents, print_json};
+use super::summary;
 use crate::catalog::{Catalog, List};
 use crate::detect::project::{Chosen, Project, SETTINGS_FILE};
 use crate::env::Env;
@@ -15,6 +15,8 @@ use crate::error::Error;
 use crate::output::{self, FileOutcome, JustfileMode, WriteOptions, Written};
 use crate::policy::plan::{plan, PlanOptions, Planned};
 use crate::policy::settings::{Settings, Why};
+use crate::ui;
+use crate::ui::style::{paint, HEADING};
 
 #[derive(Debug, Clone)]
 pub struct InitOptions {
@@ -22,6 +24,8 @@ pub struct InitOptions {
     pub paths: Vec<PathBuf>,
     pub json: bool,
     pub dry_run: bool,
+    /// With `dry_run`: the whole files instead of their diff.
+    pub full: bool,
     pub justfile: bool,
     /// `--subproject`: this folder gets a policy of its own, recorded (and write-protected)
     /// by the enclosing project's policy.
@@ -31,7 +35,8 @@ pub struct InitOptions {
 }
 
 /// `srt-gen init`: each project folder on its own; with more than one, a failure is
-/// reported and the others go on.
+/// reported, the others go on, and the exit code is 1 if any failed. `--json` gives one document whose `projects` has an
+/// entry per folder, failures included, however many folders there are.
 pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> {
     let json = opts.json;
     let paths: Vec<PathBuf> = if opts.paths.is_empty() {
@@ -42,41 +47,98 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
     let many = paths.len() > 1;
     let mut failed = 0usize;
     let mut last_code = 0u8;
-    let mut json_out = Vec::new();
-    for path in &paths {
+    let mut entries = Vec::new();
+    for (path, given) in paths
+        .iter()
+        .zip(opts.paths.iter().map(Some).chain(std::iter::repeat(None)))
+    {
+        let shown = given.map_or_else(|| path.display().to_string(), |g| g.display().to_string());
         match init(path, env, opts) {
             Ok(summary) => {
                 if opts.dry_run && !json {
-                    print_contents(&summary.written.contents);
+                    ui::out(&summary::render_files(&summary.written.contents, opts.full));
                 }
                 if json {
-                    json_out.push(serde_json::to_value(&summary).expect("summary serializes"));
+                    entries.push(ProjectEntry::Done {
+                        path: shown,
+                        summary: Box::new(summary),
+                    });
                 } else {
                     let jf = opts.justfile.then_some(summary.justfile_name.as_str());
-                    eprint!("{}", render_summary(&summary, SETTINGS_FILE, jf));
+                    ui::status(&render_summary(&summary, SETTINGS_FILE, jf));
                 }
             }
-            Err(e) if many => {
-                eprintln!("srt-gen init: {}: error: {e}", path.display());
+            Err(e) if many || json => {
+                let prefix = if many {
+                    format!("{shown}: ")
+                } else {
+                    String::new()
+                };
+                ui::always(&ui::error_text(&e, &prefix));
                 failed += 1;
                 last_code = e.exit_code();
+                entries.push(ProjectEntry::Failed {
+                    path: shown,
+                    error: (&e).into(),
+                });
             }
             Err(e) => return Err(e),
         }
     }
     if json {
-        let v = if many {
-            serde_json::Value::Array(json_out)
-        } else {
-            json_out.pop().unwrap_or_default()
-        };
-        print_json(&v);
+        ui::json::print("init", &InitReport { projects: entries });
+        if !many && failed == 1 {
+            // One folder, and it failed: the message goes to stderr as any error's does.
+            return Ok(last_code);
+        }
     }
     if failed > 0 {
-        eprintln!("srt-gen init: {failed} of {} projects failed", paths.len());
-        return Ok(last_code.max(1));
+        ui::always(&format!(
+            "{} {failed} of {} projects failed\n",
+            ui::style::error_label(),
+            paths.len()
+        ));
+        // Several folders: 1, "a command failed" (each failure said its own kind above).
+        return Ok(if many { 1 } else { last_code.max(1) });
     }
     Ok(0)
+}
+
+/// The agent of a policy, for the summary.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentSummary {
+    pub name: String,
+    /// `Anthropic API`, `Bedrock`, ...
+    pub api: String,
+    pub hosts: Vec<String>,
+    /// The variables (or configuration settings) that chose the hosts; empty: the default.
+    pub chosen_by: Vec<String>,
+    /// A subscription login is used (no key in the environment).
+    pub login: bool,
+}
+
+/// `init --json`: one entry per project folder, in the order given.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    pub projects: Vec<ProjectEntry>,
+}
+
+/// A project `init` configured, or one it could not.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ProjectEntry {
+    Done {
+        /// The folder as it was given (the current folder's path when none was).
+        path: String,
+        #[serde(flatten)]
+        summary: Box<InitSummary>,
+    },
+    Failed {
+        /// The folder as it was given.
+        path: String,
+        error: crate::ui::json::ErrorInfo,
+    },
 }
 
 /// What `init` did for one project; printed as text on stderr or as JSON on stdout.
@@ -84,8 +146,6 @@ pub fn execute(base: &Path, env: &Env, opts: &InitOptions) -> Result<u8, Error> 
 #[serde(rename_all = "camelCase")]
 pub struct InitSummary {
     pub project: String,
-    // The keys this summary had before issue 15 keep their spelling (issue 17 restyles them).
-    #[serde(rename = "dry_run")]
     pub dry_run: bool,
     /// Why this folder (when init was started below it, or declared a subproject), and
     /// every policy or justfile on the way up that is not used.
@@ -116,7 +176,7 @@ pub struct InitSummary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<crate::detect::sources::Found>,
     /// Sources left out (`--no-project-hosts`).
-    #[serde(rename = "left_out", skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub left_out: Vec<crate::detect::sources::Found>,
     /// Allowed hosts that serve anyone's content, with what brought each.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -127,6 +187,9 @@ pub struct InitSummary {
     /// `--subproject`: the enclosing project's policy, which records this folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentUpdate>,
+    /// The agent the recipes and `run` start, and where its API is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentSummary>,
     /// The recipes file's name as the project spells it (`justfile`, `Justfile`, ...),
     /// for the human summary.
     #[serde(skip)]
@@ -134,6 +197,9 @@ pub struct InitSummary {
     /// `--no-agent` is in force: no agent, no recipes.
     #[serde(skip)]
     pub no_agent: bool,
+    /// What was added and removed, grouped by origin, for the human summary.
+    #[serde(skip)]
+    pub groups: Vec<summary::Grouped>,
 }
 
 /// A fragment detection only suggests, with the files that showed it and why.
@@ -297,6 +363,17 @@ fn ask_root(here: &Path, top: &Path) -> Result<bool, Error> {
 }
 
 pub fn init(start: &Path, env: &Env, opts: &InitOptions) -> Result<InitSummary, Error> {
+    if !start.is_dir() {
+        let what = if start.exists() {
+            "is not a folder"
+        } else {
+            "does not exist"
+        };
+        return Err(Error::Usage(crate::error::with_tip(
+            format!("{} {what}", start.display()),
+            "name the project's folder (`srt-gen init` alone takes the current one)",
+        )));
+    }
     let Target {
         project,
         parent,
@@ -365,6 +442,7 @@ fn finish(
         sources,
         left_out,
         removed,
+        agent,
     } = planned;
     let record = new.record.clone().unwrap_or_default();
     // Every recipe starts the agent: with --no-agent there are none, and a block written
@@ -428,6 +506,7 @@ fn finish(
             why: "seen only in test, example or benchmark folders, which are not the project's own build".into(),
         });
     }
+    let groups = summary::group_changes(existing.as_ref(), &new, &written.changes);
     Ok(InitSummary {
         project: project.root.display().to_string(),
         dry_run: opts.dry_run,
@@ -455,8 +534,16 @@ fn finish(
         risky_hosts,
         cautions,
         parent: None,
+        agent: agent.map(|a| AgentSummary {
+            name: a.name,
+            api: a.endpoint.name.clone(),
+            hosts: a.endpoint.hosts.clone(),
+            chosen_by: a.endpoint.chosen_by.clone(),
+            login: a.login,
+        }),
         justfile_name: project.justfile_name(),
         no_agent: record.no_agent,
+        groups,
     })
 }
 
@@ -501,7 +588,10 @@ fn risky_hosts(s: &Settings, catalog: &Catalog) -> Vec<RiskyHost> {
 /// The human summary, for stderr.
 pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Option<&str>) -> String {
     let mut out = String::new();
-    out.push_str(&format!("srt-gen init: {}\n", s.project));
+    out.push_str(&format!(
+        "{}\n",
+        paint(HEADING, format!("srt-gen init: {}", s.project))
+    ));
     for n in &s.notes {
         out.push_str(&format!("  note: {n}\n"));
     }
@@ -578,19 +668,31 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         .collect();
     out.push_str(&format!("  also  {}\n", always.join(", ")));
     if s.no_agent {
-        out.push_str("  no agent (--no-agent, remembered): no agent hosts and no recipes; `srt-gen init --agent` brings them back\n");
+        out.push_str("  no agent (--no-agent, remembered): no agent hosts and no recipes; `srt-gen init --agent NAME` brings them back\n");
     }
     for d in &s.dropped {
         out.push_str(&format!("  dropped {d} (no longer detected)\n"));
     }
-    let c = |k: &str| s.counts.get(k).copied().unwrap_or(0);
-    out.push_str(&format!(
-        "  policy: {} hosts allowed, {} paths writable, {} unreadable, {} write-protected\n",
-        c("network.allowedDomains"),
-        c("filesystem.allowWrite"),
-        c("filesystem.denyRead"),
-        c("filesystem.denyWrite"),
-    ));
+    if let Some(a) = &s.agent {
+        let whence = if a.chosen_by.is_empty() {
+            "the default".to_string()
+        } else {
+            format!("chosen by the environment: {}", a.chosen_by.join(", "))
+        };
+        out.push_str(&format!(
+            "  agent {}: {} at {} ({whence}){}\n",
+            a.name,
+            a.api,
+            a.hosts.join(", "),
+            if a.login {
+                "; a subscription login, its token host allowed too"
+            } else {
+                ""
+            }
+        ));
+    }
+    out.push_str(&summary::render_groups(&s.groups));
+    out.push_str(&summary::render_totals(&s.counts));
     for r in &s.risky_hosts {
         out.push_str(&format!(
             "  open host: {} (allowed by {}): {}{}\n",
@@ -608,16 +710,15 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         "  {settings_name}: {}\n",
         describe(s.written.settings)
     ));
-    if s.written.settings == FileOutcome::Updated {
-        out.push_str(&output::render_changes(&s.written.changes));
-    }
     if let (Some(o), Some(name)) = (s.written.justfile, justfile_name) {
-        let what = if s.no_agent {
-            "(no recipes: --no-agent)"
-        } else {
-            "(recipes `ai`, `ai-auto`)"
+        let recipes: Vec<String> = s.written.recipes.iter().map(|r| format!("`{r}`")).collect();
+        let what = match recipes.len() {
+            _ if s.no_agent => " (no recipes: --no-agent)".to_string(),
+            0 => " (no recipe of srt-gen's: yours have those names)".to_string(),
+            1 => format!(" (recipe {})", recipes[0]),
+            _ => format!(" (recipes {})", ui::and_list(&recipes)),
         };
-        out.push_str(&format!("  {name}: {} {what}\n", describe(o)));
+        out.push_str(&format!("  {name}: {}{what}\n", describe(o)));
     }
     if let Some(p) = &s.parent {
         out.push_str(&format!(
@@ -634,14 +735,33 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
         out.push_str(&format!("  caution: {c}\n"));
     }
     for w in &s.written.warnings {
-        out.push_str(&format!("  warning: {w}\n"));
+        out.push_str(&format!("  {} {w}\n", ui::style::warning_label()));
     }
+    out.push_str(&summary::next(&next_step(s, justfile_name.is_some())));
     out
 }
 
+/// The command to run after `init`.
+fn next_step(s: &InitSummary, justfile: bool) -> String {
+    let unchanged = s.written.settings == FileOutcome::Unchanged
+        && s.written
+            .justfile
+            .is_none_or(|j| j == FileOutcome::Unchanged);
+    if s.dry_run && !unchanged {
+        return "run it again without --dry-run to write the files".into();
+    }
+    let agent = justfile && s.written.recipes.iter().any(|r| r == "ai-auto");
+    if agent {
+        "`srt-gen run -- COMMAND` runs a command in the sandbox; `just ai-auto \"PROMPT\"` the agent".into()
+    } else {
+        "`srt-gen run -- COMMAND` runs a command in the sandbox; `srt-gen run -p \"PROMPT\"` the agent".into()
+    }
+}
+
+/// The files that showed an ecosystem: the first few, or with `-v` all of them.
 fn shorten(files: &[String]) -> String {
     const MAX: usize = 4;
-    if files.len() <= MAX {
+    if files.len() <= MAX || ui::verbosity() >= ui::Verbosity::Verbose {
         files.join(", ")
     } else {
         format!(

@@ -11,15 +11,15 @@ pub mod init;
 pub mod learn;
 pub mod list;
 pub mod run;
+pub mod summary;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::catalog::Catalog;
 use crate::detect::project::{Found, Project, SETTINGS_FILE};
 use crate::env::Env;
 use crate::error::Error;
 use crate::policy::settings::{Settings, Why};
-use crate::sandbox::RunOptions;
 
 /// A command with its options, as the command line gave them.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ pub enum Command {
     Remove(change::ChangeOptions),
     List(list::ListOptions),
     Explain(explain::ExplainOptions),
-    Run(RunOptions),
+    Run(run::RunCommand),
     Doctor(doctor::DoctorOptions),
     Learn(learn::LearnOptions),
     Ci(ci::CiOptions),
@@ -54,25 +54,16 @@ pub fn execute(command: Command, base: &Path, env: &Env) -> Result<u8, Error> {
     }
 }
 
-fn print_json(v: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(v).expect("json"));
-}
-
-/// `--dry-run`: the bytes each file would get, on stdout.
-fn print_contents(contents: &[(PathBuf, Vec<u8>)]) {
-    for (file, bytes) in contents {
-        println!("==> {} <==", file.display());
-        print!("{}", String::from_utf8_lossy(bytes));
-    }
-}
-
 /// The error for a command that needs a `.srt.json` and finds none at or above `start`
 /// (within the project's bound: the repository's top, or below the home folder).
 pub(crate) fn no_settings(start: &Path) -> Error {
-    Error::Usage(format!(
-        "no {} in {} or above it in this project: run `srt-gen init` first",
-        SETTINGS_FILE,
-        start.display()
+    Error::Usage(crate::error::with_tip(
+        format!(
+            "no {} in {} or above it in this project",
+            SETTINGS_FILE,
+            start.display()
+        ),
+        "run `srt-gen init` in the project first",
     ))
 }
 

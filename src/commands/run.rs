@@ -5,118 +5,308 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::detect::project::Project;
+use serde::Serialize;
+
 use crate::env::Env;
 use crate::error::Error;
-use crate::sandbox::launch::{Launch, Outcome};
+use crate::output::justfile::shell_quote;
+use crate::sandbox::launch::Outcome;
 use crate::sandbox::plan::{Inside, RunPolicy};
-use crate::sandbox::preflight::Preflight;
-use crate::sandbox::srt::{missing_message, Missing, SrtPath};
 use crate::sandbox::{plan_run, prepare, Prepared, RunOptions};
+use crate::ui;
+
+/// `run` as the command line gave it.
+#[derive(Debug, Clone, Default)]
+pub struct RunCommand {
+    /// Print the outcome (or, with `--dry-run`, the plan) as JSON; the command's stdout
+    /// then goes to stderr.
+    pub json: bool,
+    pub run: RunOptions,
+}
 
 /// `srt-gen run`.
-pub fn run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<u8, Error> {
+pub fn run(cwd: &Path, env: &Env, cmd: &RunCommand) -> Result<u8, Error> {
+    let RunCommand { json, run: opts } = cmd;
     if opts.print_policy {
-        let planned = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+        let planned = plan_run(cwd, env, opts.force, &opts.command)?;
         std::io::stdout()
             .write_all(&planned.policy.to_bytes())
             .map_err(|e| Error::io("cannot write to stdout", e))?;
         return Ok(0);
     }
-    let Prepared {
-        project,
-        notes,
-        policy,
-        srt,
-        missing,
-        pre,
-        launch,
-        toolchains,
-        ..
-    } = prepare(cwd, env, opts)?;
-    for note in &notes {
-        eprintln!("srt-gen run: note: {note}");
+    let mut prepared = prepare(cwd, env, opts)?;
+    for note in &prepared.notes {
+        ui::status(&format!("srt-gen run: note: {note}\n"));
     }
-
+    let mut report = RunReport::new(&prepared, env, opts.dry_run);
     if opts.dry_run {
-        print!(
-            "{}",
-            dry_run_text(&project, &srt, &missing, &pre, &policy, &launch, env)
-        );
-        for n in &toolchains.notes {
-            println!("toolchain   {n}");
-        }
-        for i in &toolchains.installs {
-            println!("toolchain   {}: {}", i.what, i.shell());
+        if *json {
+            ui::json::print("run", &report);
+        } else {
+            ui::out(&dry_run_text(&report, env));
         }
         return Ok(0);
     }
-    for line in crate::sandbox::toolchains::apply(&toolchains, opts.toolchains) {
-        eprintln!("srt-gen run: toolchain: {line}");
+    for line in crate::sandbox::toolchains::apply(&prepared.toolchains, opts.toolchains) {
+        ui::status(&format!("srt-gen run: toolchain: {line}\n"));
     }
-    crate::sandbox::plan::apply(&policy)?;
-    for line in pre.apply()? {
-        eprintln!("srt-gen run: {line}");
+    crate::sandbox::plan::apply(&prepared.policy)?;
+    for line in prepared.pre.apply()? {
+        ui::status(&format!("srt-gen run: {line}\n"));
     }
-    for line in policy.describe() {
-        eprintln!("srt-gen run: {line}");
+    for line in prepared.policy.describe() {
+        ui::status(&format!("srt-gen run: {line}\n"));
     }
     // Expected skips (an absent file such as ~/.claude.json, another platform's paths)
-    // are listed by --dry-run and --debug, not on every run; real problems always are.
-    let skipped = pre.skipped.iter().filter(|_| opts.debug);
-    for note in skipped.chain(&pre.warnings) {
-        eprintln!("srt-gen run: note: {note}");
+    // are listed by --dry-run, --debug and -v, not on every run; real problems always are.
+    let show_skipped = opts.debug || ui::verbosity() >= ui::Verbosity::Verbose;
+    let skipped = prepared.pre.skipped.iter().filter(|_| show_skipped);
+    for note in skipped.chain(&prepared.pre.warnings) {
+        ui::status(&format!("srt-gen run: note: {note}\n"));
     }
-    match launch.spawn()? {
+    prepared.launch.stdout_to_stderr = *json;
+    let code = match prepared.launch.spawn()? {
         Outcome::Exited(code) => {
-            if code != 0 {
-                eprintln!(
-                    "srt-gen run: the command exited {code}; if the sandbox refused a host or a write, \
-                     `srt-gen learn -- <the same command>` names it"
-                );
+            if let Some(hint) = failure_hint(code, opts) {
+                ui::status(&hint);
             }
-            Ok(code)
+            report.exit = Some(code);
+            code
         }
-        Outcome::Signalled(sig) => Ok(128u8.saturating_add(sig as u8)),
-        Outcome::SrtFailed(code) => Err(Error::Environment(format!(
-            "srt did not start the command (srt exited {code}; its own message is above). \
-             `srt-gen doctor` checks this machine and {}",
-            project.settings.display()
-        ))),
+        Outcome::Signalled(sig) => {
+            report.signal = Some(sig);
+            let code = 128u8.saturating_add(sig as u8);
+            report.exit = Some(code);
+            code
+        }
+        Outcome::SrtFailed(code) => {
+            return Err(Error::Environment(crate::error::with_tip(
+                format!(
+                    "srt did not start the command (srt exited {code}; its own message is above)"
+                ),
+                format!(
+                    "`srt-gen doctor` checks this machine and {}",
+                    prepared.project.settings.display()
+                ),
+            )))
+        }
+    };
+    if *json {
+        ui::json::print("run", &report);
+    }
+    Ok(code)
+}
+
+/// The line after a command that failed: `learn` can name what the sandbox refused.
+/// Not for "command not found" (127), "cannot execute" (126) or a signal (128+N):
+/// the sandbox refuses none of those.
+fn failure_hint(code: u8, opts: &RunOptions) -> Option<String> {
+    let command = if opts.command.is_empty() {
+        match &opts.prompt {
+            Some(p) => format!("-p {}", shell_quote(p)),
+            None => String::new(),
+        }
+    } else {
+        let words: Vec<String> = opts.command.iter().map(|a| shell_quote(a)).collect();
+        format!("-- {}", words.join(" "))
+    };
+    let learn = format!("srt-gen learn {command}");
+    match code {
+        0 => None,
+        127 => Some(format!(
+            "srt-gen run: the command was not found inside the sandbox (exit 127): {} is not on PATH there\n",
+            opts.command.first().map_or("the agent", String::as_str)
+        )),
+        126 | 128.. => None,
+        _ => Some(format!(
+            "srt-gen run: the command exited {code}; if the sandbox refused a host or a write, \
+             `{}` names it\n",
+            learn.trim_end()
+        )),
     }
 }
 
-fn dry_run_text(
-    project: &Project,
-    srt: &SrtPath,
-    missing: &[Missing],
-    pre: &Preflight,
-    policy: &RunPolicy,
-    launch: &Launch,
-    env: &Env,
-) -> String {
+/// `run --json`: the plan, and how the run ended (`exit` and `signal` are absent with
+/// `--dry-run`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    pub project: String,
+    pub settings: String,
+    pub dry_run: bool,
+    pub srt: SrtView,
+    /// What srt needs that this machine lacks (a real run stops on it; a dry run lists it).
+    pub missing_tools: Vec<MissingTool>,
+    /// Folders the preflight creates.
+    pub create: Vec<String>,
+    /// Write paths left as they are, with why.
+    pub skipped: Vec<String>,
+    pub warnings: Vec<String>,
+    /// Patterns srt-gen keeps in `.git/info/exclude` (empty: its block goes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<ExcludeView>,
+    /// Absent protected paths srt-gen covers with placeholders while the sandbox runs.
+    pub placeholders: Vec<String>,
+    /// What srt gets instead of `.srt.json` as it is, and the environment of this run.
+    pub policy: RunPolicy,
+    /// Files written before srt starts (sanitized copies, seeded agent settings).
+    pub write: Vec<String>,
+    /// Toolchains the project pins that are installed before srt starts, outside.
+    pub toolchains: Vec<ToolchainView>,
+    /// Pins left alone, with why (a value that fails its check, no installer).
+    pub toolchain_notes: Vec<String>,
+    /// srt's command line, as a shell would take it.
+    pub command_line: String,
+    /// The command's exit status (128+N for signal N).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit: Option<u8>,
+    /// The signal that ended the run, when srt-gen was interrupted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SrtView {
+    /// srt's executable; absent when it was not found (a dry run goes on without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// How it was found: `--srt`, `SRT_GEN_SRT`, `PATH`, `node_modules/.bin`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<&'static str>,
+    /// Why it was not found, with how to install it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ui::json::ErrorInfo>,
+}
+
+/// One toolchain install: what, and the commands, as a shell would take them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolchainView {
+    pub what: String,
+    pub command: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MissingTool {
+    pub tool: &'static str,
+    pub package: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExcludeView {
+    pub file: String,
+    pub patterns: Vec<String>,
+}
+
+impl RunReport {
+    fn new(p: &Prepared, env: &Env, dry_run: bool) -> RunReport {
+        let srt = match &p.srt_missing {
+            None => SrtView {
+                path: Some(p.srt.path.display().to_string()),
+                from: Some(p.srt.how),
+                error: None,
+            },
+            Some(e) => SrtView {
+                path: None,
+                from: None,
+                error: Some(e.into()),
+            },
+        };
+        RunReport {
+            project: p.project.root.display().to_string(),
+            settings: p.project.settings.display().to_string(),
+            dry_run,
+            srt,
+            missing_tools: p
+                .missing
+                .iter()
+                .map(|m| MissingTool {
+                    tool: m.tool,
+                    package: m.package,
+                })
+                .collect(),
+            create: p.pre.create.iter().map(|d| env.tilde(d)).collect(),
+            skipped: p.pre.skipped.clone(),
+            warnings: p.pre.warnings.clone(),
+            exclude: p.pre.exclude.as_ref().map(|x| ExcludeView {
+                file: x.file.display().to_string(),
+                patterns: x.patterns.clone(),
+            }),
+            placeholders: p
+                .pre
+                .placeholders
+                .paths
+                .iter()
+                .map(|d| env.tilde(d))
+                .collect(),
+            policy: p.policy.clone(),
+            write: p.policy.files.iter().map(|f| env.tilde(&f.path)).collect(),
+            toolchains: p
+                .toolchains
+                .installs
+                .iter()
+                .map(|i| ToolchainView {
+                    what: i.what.clone(),
+                    command: i.shell(),
+                })
+                .collect(),
+            toolchain_notes: p.toolchains.notes.clone(),
+            command_line: p.launch.shell_line(),
+            exit: None,
+            signal: None,
+        }
+    }
+}
+
+fn dry_run_text(r: &RunReport, env: &Env) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# srt-gen run --dry-run: nothing was created or run");
-    let _ = writeln!(s, "project     {}", project.root.display());
-    let _ = writeln!(s, "settings    {} (valid)", project.settings.display());
-    let _ = writeln!(s, "srt         {} (from {})", srt.path.display(), srt.how);
-    if !missing.is_empty() {
-        let _ = writeln!(s, "missing     {}", missing_message(missing));
+    let _ = writeln!(s, "project     {}", r.project);
+    let _ = writeln!(s, "settings    {} (valid)", r.settings);
+    match (&r.srt.path, &r.srt.error) {
+        (Some(path), _) => {
+            let _ = writeln!(s, "srt         {path} (from {})", r.srt.from.unwrap_or(""));
+        }
+        (None, Some(e)) => {
+            let _ = writeln!(s, "srt         not found: {}", e.message);
+            if let Some(tip) = &e.tip {
+                let _ = writeln!(s, "            {tip}");
+            }
+        }
+        (None, None) => {}
     }
-    for d in &pre.create {
-        let _ = writeln!(s, "create      {}", env.tilde(d));
+    if !r.missing_tools.is_empty() {
+        let missing: Vec<crate::sandbox::srt::Missing> = r
+            .missing_tools
+            .iter()
+            .map(|m| crate::sandbox::srt::Missing {
+                tool: m.tool,
+                package: m.package,
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "missing     {}",
+            crate::sandbox::srt::missing_message(&missing)
+        );
     }
-    for n in &pre.skipped {
+    for d in &r.create {
+        let _ = writeln!(s, "create      {d}");
+    }
+    for n in &r.skipped {
         let _ = writeln!(s, "skip        {n}");
     }
-    for w in &pre.warnings {
+    for w in &r.warnings {
         let _ = writeln!(s, "warning     {w}");
     }
-    if let Some(x) = &pre.exclude {
+    if let Some(x) = &r.exclude {
         let _ = writeln!(
             s,
             "exclude     {}: {}",
-            x.file.display(),
+            x.file,
             if x.patterns.is_empty() {
                 "remove srt-gen's block".to_string()
             } else {
@@ -124,28 +314,27 @@ fn dry_run_text(
             }
         );
     }
-    if !pre.placeholders.paths.is_empty() {
-        let paths: Vec<String> = pre
-            .placeholders
-            .paths
-            .iter()
-            .map(|p| env.tilde(p))
-            .collect();
-        let _ = writeln!(s, "placeholder {}", paths.join(" "));
+    if !r.placeholders.is_empty() {
+        let _ = writeln!(s, "placeholder {}", r.placeholders.join(" "));
     }
-    for d in &policy.create {
+    for d in r
+        .policy
+        .create
+        .iter()
+        .filter(|d| !r.create.contains(&env.tilde(d)))
+    {
         let _ = writeln!(s, "create      {}", env.tilde(d));
     }
-    for f in &policy.files {
-        let _ = writeln!(s, "write       {}", env.tilde(&f.path));
+    for f in &r.write {
+        let _ = writeln!(s, "write       {f}");
     }
-    for line in policy.describe() {
+    for line in r.policy.describe() {
         let _ = writeln!(s, "policy      {line}");
     }
-    for k in &policy.env_remove {
+    for k in &r.policy.env_remove {
         let _ = writeln!(s, "withhold    {k}");
     }
-    for i in &policy.inside {
+    for i in &r.policy.inside {
         let text = match i {
             Inside::Set { var, value } => format!("{var}={value}"),
             Inside::Copy { var, from } => format!("{var}=${from}"),
@@ -154,6 +343,50 @@ fn dry_run_text(
         };
         let _ = writeln!(s, "inside      {text}");
     }
-    let _ = writeln!(s, "command     {}", launch.shell_line());
+    for n in &r.toolchain_notes {
+        let _ = writeln!(s, "toolchain   {n}");
+    }
+    for t in &r.toolchains {
+        let _ = writeln!(s, "toolchain   {}: {}", t.what, t.command);
+    }
+    let _ = writeln!(s, "command     {}", r.command_line);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(command: &[&str]) -> RunOptions {
+        RunOptions {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            ..RunOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_hint_names_the_command_and_skips_what_no_sandbox_causes() {
+        let o = opts(&["npm", "install", "left pad"]);
+        let hint = failure_hint(1, &o).unwrap();
+        assert!(
+            hint.contains("`srt-gen learn -- npm install 'left pad'` names it"),
+            "{hint}"
+        );
+        assert!(failure_hint(0, &o).is_none());
+        assert!(failure_hint(126, &o).is_none());
+        assert!(failure_hint(130, &o).is_none());
+        assert!(failure_hint(127, &o)
+            .unwrap()
+            .contains("npm is not on PATH"));
+        let agent = RunOptions {
+            prompt: Some("fix it".into()),
+            ..RunOptions::default()
+        };
+        assert!(failure_hint(2, &agent)
+            .unwrap()
+            .contains("`srt-gen learn -p 'fix it'`"));
+        assert!(failure_hint(2, &RunOptions::default())
+            .unwrap()
+            .contains("`srt-gen learn` names it"));
+    }
 }

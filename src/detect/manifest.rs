@@ -162,7 +162,7 @@ fn parse_text(kind: &str, text: &str) -> Result<Manifest, (usize, usize, String)
             .map_err(|e| {
                 (
                     e.line(),
-                    e.column(),
+                    crate::error::json_column(&e),
                     format!("invalid JSON: {}", strip_position(&e.to_string())),
                 )
             })

@@ -20,8 +20,14 @@ pub const NODE_VERSION: &str = "22";
 /// Where the workflow goes, relative to the project folder.
 pub const DEFAULT_OUTPUT: &str = ".github/workflows/srt-gen-agent.yml";
 
-/// How the workflow installs srt-gen unless `--install` says otherwise.
-pub const DEFAULT_INSTALL: &str = "cargo install --locked srt-gen";
+/// The srt-gen that writes the workflow, and so the version it installs: the runner gets
+/// the same srt-gen that wrote the policy format and the workflow it runs.
+pub const SRT_GEN_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The repository whose GitHub releases (made by its `.github/workflows/release.yml`)
+/// the workflow downloads srt-gen from, unless `--install` says otherwise. Both are
+/// variables at the top of the workflow, for a fork's releases or another version.
+pub const RELEASES_REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// What the agent is asked when neither `--prompt` nor the run's input gives a prompt.
 pub const DEFAULT_PROMPT: &str =
@@ -45,6 +51,7 @@ pub struct GithubOptions {
 
 /// What `ci github` did.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CiOutcome {
     pub file: PathBuf,
     pub outcome: FileOutcome,
@@ -53,22 +60,32 @@ pub struct CiOutcome {
     pub needs_force: bool,
     #[serde(skip)]
     pub contents: String,
+    /// The file as it was (`None`: there was none), for `--dry-run`'s diff.
+    #[serde(skip)]
+    pub previous: Option<String>,
 }
 
 #[derive(Serialize)]
 struct Context<'a> {
     prompt: String,
-    install: &'a str,
+    /// A command of the user's (`--install`); none: the release download.
+    install: Option<&'a str>,
     pull_request: bool,
     srt_version: &'a str,
     node_version: &'a str,
+    /// YAML (JSON) strings, for the env block.
+    srt_gen_version: String,
+    releases: String,
+    /// The version as text, for comments.
+    srt_gen_version_plain: &'a str,
 }
 
 /// Renders the workflow. The prompt becomes a YAML double-quoted scalar (a JSON string
 /// is one), so quotes, `#`, `:` and newlines in it cannot change the file's structure.
+/// `install`: the user's command that installs srt-gen; `None`, this version's release.
 pub fn github_workflow(
     prompt: Option<&str>,
-    install: &str,
+    install: Option<&str>,
     pull_request: bool,
 ) -> Result<String, Error> {
     let prompt = prompt.unwrap_or(DEFAULT_PROMPT);
@@ -84,10 +101,16 @@ pub fn github_workflow(
                 .into(),
         ));
     }
-    let install = install.trim();
-    if install.is_empty() || install.contains(['\n', '\r']) {
+    let install = install.map(str::trim);
+    if install.is_some_and(|i| i.is_empty() || i.contains(['\n', '\r'])) {
+        return Err(Error::Usage(crate::error::with_tip(
+            "--install must be one non-empty shell command line",
+            "for example --install 'cargo install --locked --git URL --tag vVERSION srt-gen'",
+        )));
+    }
+    if install.is_some_and(|i| i.contains("${{")) {
         return Err(Error::Usage(
-            "--install must be one non-empty shell command line".into(),
+            "--install contains `${{`, which GitHub Actions would evaluate as an expression".into(),
         ));
     }
     let ctx = Context {
@@ -96,6 +119,9 @@ pub fn github_workflow(
         pull_request,
         srt_version: SRT_VERSION,
         node_version: NODE_VERSION,
+        srt_gen_version: serde_json::to_string(SRT_GEN_VERSION).expect("a string serializes"),
+        releases: serde_json::to_string(RELEASES_REPOSITORY).expect("a string serializes"),
+        srt_gen_version_plain: SRT_GEN_VERSION,
     };
     super::template::environment()
         .render_str(WORKFLOW, ctx)
@@ -113,20 +139,18 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
         force,
         dry_run,
     } = opts;
-    let contents = github_workflow(
-        prompt.as_deref(),
-        install.as_deref().unwrap_or(DEFAULT_INSTALL),
-        *pull_request,
-    )?;
+    let contents = github_workflow(prompt.as_deref(), install.as_deref(), *pull_request)?;
     let file = root.join(output.as_deref().unwrap_or(Path::new(DEFAULT_OUTPUT)));
     let old = crate::files::read_regular(&file)?;
     let outcome = FileOutcome::of(old.as_deref(), contents.as_bytes());
     let needs_force = outcome == FileOutcome::Updated && !force;
     if needs_force && !dry_run {
-        return Err(Error::Refused(format!(
-            "{} already exists and differs from what srt-gen would write; \
-             pass --force to replace it, or --output to write another file",
-            file.display()
+        return Err(Error::Refused(crate::error::with_tip(
+            format!(
+                "{} already exists and differs from what srt-gen would write",
+                file.display()
+            ),
+            "pass --force to replace it, --output to write another file, or --dry-run to see the difference",
         )));
     }
     if !dry_run && outcome != FileOutcome::Unchanged {
@@ -142,6 +166,7 @@ pub fn write_github(root: &Path, opts: &GithubOptions) -> Result<CiOutcome, Erro
         dry_run: *dry_run,
         needs_force,
         contents,
+        previous: old.map(|b| String::from_utf8_lossy(&b).into_owned()),
     })
 }
 
@@ -152,7 +177,7 @@ mod tests {
     #[test]
     fn prompt_cannot_break_the_yaml_or_the_script() {
         let p = "fix it: \"now\" # and\nthen 'this' $(rm -rf /) `x`";
-        let out = github_workflow(Some(p), DEFAULT_INSTALL, false).unwrap();
+        let out = github_workflow(Some(p), None, false).unwrap();
         let quoted = serde_json::to_string(p).unwrap();
         assert!(out.contains(&format!("default: {quoted}\n")), "{out}");
         assert!(out.contains(&format!("SRT_GEN_DEFAULT_PROMPT: {quoted}\n")));
@@ -163,16 +188,17 @@ mod tests {
 
     #[test]
     fn refuses_expressions_and_bad_install_lines() {
-        assert!(github_workflow(Some("say ${{ secrets.X }}"), DEFAULT_INSTALL, false).is_err());
-        assert!(github_workflow(Some("  "), DEFAULT_INSTALL, false).is_err());
-        assert!(github_workflow(None, "a\nb", false).is_err());
-        assert!(github_workflow(None, " ", false).is_err());
+        assert!(github_workflow(Some("say ${{ secrets.X }}"), None, false).is_err());
+        assert!(github_workflow(Some("  "), None, false).is_err());
+        assert!(github_workflow(None, Some("a\nb"), false).is_err());
+        assert!(github_workflow(None, Some(" "), false).is_err());
+        assert!(github_workflow(None, Some("echo ${{ secrets.X }}"), false).is_err());
     }
 
     #[test]
     fn pull_request_trigger_is_optional() {
-        let without = github_workflow(None, DEFAULT_INSTALL, false).unwrap();
-        let with = github_workflow(None, DEFAULT_INSTALL, true).unwrap();
+        let without = github_workflow(None, None, false).unwrap();
+        let with = github_workflow(None, None, true).unwrap();
         assert!(!without.contains("pull_request"));
         assert!(with.contains("\n  pull_request:\n"));
         assert!(with.contains("head.repo.full_name == github.repository"));

@@ -272,7 +272,7 @@ fn parse_error(file: &Path, e: &serde_json::Error) -> Error {
     Error::Parse {
         file: file.display().to_string(),
         line: e.line(),
-        column: e.column(),
+        column: crate::error::json_column(e),
         message: format!(
             "not a JSON object as Claude Code writes it ({}); fix it or move it away",
             crate::error::strip_position(&e.to_string())
@@ -335,6 +335,7 @@ fn indent(text: &str) -> String {
 
 /// What `claude-settings` did.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Outcome {
     pub file: PathBuf,
     pub outcome: FileOutcome,
@@ -342,6 +343,9 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub contents: String,
+    /// The file as it was (`None`: there was none), for `--dry-run`'s diff.
+    #[serde(skip)]
+    pub previous: Option<String>,
 }
 
 /// Writes the policy of the project's `.srt.json` (`settings`, as read) into
@@ -370,6 +374,7 @@ pub fn write(project: &Project, settings: &Settings, dry_run: bool) -> Result<Ou
         dry_run,
         warnings,
         contents,
+        previous: old_text,
     })
 }
 

@@ -17,28 +17,47 @@ pub const RECIPES: [&str; 2] = ["ai", "ai-auto"];
 struct JustfileContext<'a> {
     settings: &'a str,
     agent: &'a str,
+    interactive_command: String,
     auto_command: String,
     skipped: Vec<&'a str>,
     no_agent: bool,
 }
 
-/// Renders the srt-gen block of a justfile. `auto_argv` is the autonomous agent command
-/// without its prompt; `skipped` lists recipe names the user's justfile already defines;
-/// `no_agent` (`init --no-agent`) leaves every recipe out, since each starts the agent.
+/// The agent's two command lines for the recipes.
+#[derive(Debug, Clone)]
+pub struct AgentCommands<'a> {
+    /// The agent's catalog name (`claude`, `codex`).
+    pub name: &'a str,
+    /// The interactive session, before the user's own arguments.
+    pub interactive: Vec<String>,
+    /// The autonomous run without its prompt, which the recipe appends; `None` when the
+    /// prompt is not the agent's last argument (then the recipe is `srt-gen run -p`).
+    pub autonomous: Option<Vec<String>>,
+}
+
+/// Renders the srt-gen block of a justfile; `skipped` lists recipe names the user's
+/// justfile already defines; `no_agent` (`init --no-agent`) leaves every recipe out,
+/// since each starts the agent.
 pub fn justfile_block(
-    auto_argv: &[String],
+    agent: &AgentCommands<'_>,
     skipped: &[&str],
     no_agent: bool,
 ) -> Result<String, Error> {
     let env = super::template::environment();
-    let ctx = JustfileContext {
-        settings: crate::detect::project::SETTINGS_FILE,
-        agent: crate::catalog::agent::AGENT,
-        auto_command: auto_argv
-            .iter()
+    let words = |argv: &[String]| {
+        argv.iter()
             .map(|a| shell_quote(a))
             .collect::<Vec<_>>()
-            .join(" "),
+            .join(" ")
+    };
+    let ctx = JustfileContext {
+        settings: crate::detect::project::SETTINGS_FILE,
+        agent: agent.name,
+        interactive_command: format!("srt-gen run -- {}", words(&agent.interactive)),
+        auto_command: match &agent.autonomous {
+            Some(argv) => format!("srt-gen run -- {}", words(argv)),
+            None => "srt-gen run -p".into(),
+        },
         skipped: skipped.to_vec(),
         no_agent,
     };

@@ -78,15 +78,29 @@ impl FileOutcome {
     }
 }
 
+/// One file a write touched (with --dry-run: would touch), before and after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContents {
+    pub path: PathBuf,
+    /// `None`: the file did not exist.
+    pub old: Option<Vec<u8>>,
+    pub new: Vec<u8>,
+}
+
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Written {
     pub settings: FileOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub justfile: Option<FileOutcome>,
+    /// The recipes srt-gen's block in the justfile holds (a recipe of the user's with the
+    /// same name is left alone and not listed); empty when no justfile is written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recipes: Vec<String>,
     pub changes: BTreeMap<String, ListChange>,
-    /// The bytes that were (or, with --dry-run, would be) written, for `--dry-run` output.
+    /// The files as they were and as they are (with --dry-run: would be), for `--dry-run`.
     #[serde(skip)]
-    pub contents: Vec<(PathBuf, Vec<u8>)>,
+    pub contents: Vec<FileContents>,
     pub warnings: Vec<String>,
 }
 
@@ -108,6 +122,7 @@ pub fn write(
     crate::files::check_writable(&project.settings)?;
     let settings_bytes = new.to_bytes();
     let mut warnings = Vec::new();
+    let mut recipes = Vec::new();
 
     let justfile = if let Some(existing) = read_justfile(project, opts.justfile)? {
         let existing = existing
@@ -134,27 +149,46 @@ pub fn write(
                 project.justfile_name()
             ));
         }
-        let argv = crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(new.fragment_names(), catalog),
-            None,
-        );
+        let agent = crate::catalog::agent::chosen(catalog, new.agent_name())?;
+        let cmds = crate::catalog::agent::commands(agent, new.fragment_names(), catalog, None);
         // Every recipe starts the agent: with `--no-agent` (remembered) the block has none.
         let no_agent = new.record.as_ref().is_some_and(|r| r.no_agent);
-        let block = crate::output::justfile::justfile_block(&argv, &skipped, no_agent)?;
+        let block = crate::output::justfile::justfile_block(
+            &crate::output::justfile::AgentCommands {
+                name: &cmds.name,
+                interactive: cmds.interactive.clone(),
+                autonomous: cmds.prompt_last.then(|| cmds.autonomous.clone()),
+            },
+            &skipped,
+            no_agent,
+        )?;
         let text = crate::output::justfile::splice(existing.as_deref(), &block)
             .map_err(|why| Error::Usage(format!("{}: {why}", project.justfile.display())))?;
+        recipes = crate::output::justfile::RECIPES
+            .into_iter()
+            .filter(|r| !skipped.contains(r))
+            .map(str::to_string)
+            .collect();
         Some((existing, text.into_bytes()))
     } else {
         None
     };
     warnings.extend(gate_warnings);
 
-    let mut contents = vec![(project.settings.clone(), settings_bytes.clone())];
-    if let Some((_, bytes)) = &justfile {
-        contents.push((project.justfile.clone(), bytes.clone()));
+    let old_bytes = crate::files::read_regular(&project.settings)?;
+    let mut contents = vec![FileContents {
+        path: project.settings.clone(),
+        old: old_bytes.clone(),
+        new: settings_bytes.clone(),
+    }];
+    if let Some((existing, bytes)) = &justfile {
+        contents.push(FileContents {
+            path: project.justfile.clone(),
+            old: existing.as_ref().map(|t| t.as_bytes().to_vec()),
+            new: bytes.clone(),
+        });
     }
 
-    let old_bytes = crate::files::read_regular(&project.settings)?;
     let settings_outcome = FileOutcome::of(old_bytes.as_deref(), &settings_bytes);
     // The justfile was read above; its outcome follows from that text.
     let justfile_outcome = justfile
@@ -178,6 +212,7 @@ pub fn write(
     Ok(Written {
         settings: settings_outcome,
         justfile: justfile_outcome,
+        recipes,
         changes: changes(old, new),
         contents,
         warnings,

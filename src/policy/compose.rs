@@ -36,6 +36,7 @@ pub fn compose(
         shared_caches,
         no_agent: old.no_agent,
         subprojects: old.subprojects.clone(),
+        agent: old.agent.clone(),
         ..Record::default()
     };
 

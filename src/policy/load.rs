@@ -11,10 +11,10 @@ use crate::detect::project::Project;
 use crate::env::Env;
 use crate::error::Error;
 use crate::policy::lint::{self, Severity};
-use crate::policy::settings::{entry_text, key_line, Settings};
+use crate::policy::settings::{entry_text, key_position, Settings};
 
 /// The project's policy as `run` takes it (and `doctor` judges it): valid for srt, and,
-/// unless `force`, with no error from `srt-gen check`. The file is read once.
+/// unless `force` (`run --allow-errors`), with no error from `srt-gen check`. The file is read once.
 pub fn load_policy(project: &Project, env: &Env, force: bool) -> Result<Settings, Error> {
     let text = read_config(&project.settings)?;
     let settings = check_config(&text, &project.settings)?;
@@ -34,10 +34,10 @@ pub fn load_policy(project: &Project, env: &Env, force: bool) -> Result<Settings
         for f in &errors {
             msg.push_str(&format!("\n  {}: {} (fix: {})", f.key, f.message, f.fix));
         }
-        msg.push_str(
-            "\nfix them (`srt-gen check` shows every finding), or pass --force to run anyway",
-        );
-        return Err(Error::Findings(msg));
+        return Err(Error::Findings(crate::error::with_tip(
+            msg,
+            "fix them (`srt-gen check` shows every finding), or pass --allow-errors to run anyway",
+        )));
     }
     Ok(settings)
 }
@@ -62,12 +62,14 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
     for list in List::ALL {
         let (section, key) = list.key().split_once('.').unwrap_or(("", list.key()));
         if raw.get(section).and_then(|s| s.get(key)).is_none() {
+            let (line, column) = key_position(text, section);
             return Err(Error::Parse {
                 file: path.display().to_string(),
-                line: key_line(text, section),
-                column: 1,
-                message: format!(
-                    "{section}.{key} is missing; srt requires it (an empty list [] will do)"
+                line,
+                column,
+                message: crate::error::with_tip(
+                    format!("{section}.{key} is missing, and srt requires it"),
+                    format!("add \"{key}\": [] to {section} (an empty list will do)"),
                 ),
             });
         }
@@ -79,21 +81,27 @@ fn check_config(text: &str, path: &Path) -> Result<Settings, Error> {
                 None => Some(("", "entries must be strings".to_string())),
             };
             if let Some((host, why)) = problem {
+                let (line, column) = key_position(text, host);
                 return Err(Error::Parse {
                     file: path.display().to_string(),
-                    line: key_line(text, host),
-                    column: 1,
-                    message: format!("{}: `{host}`: {why}", list.key()),
+                    line,
+                    column,
+                    message: crate::error::with_tip(
+                        format!("{}: `{host}`: {why}", list.key()),
+                        "srt refuses the whole file for this entry, so no flag of srt-gen's can \
+                         run it: correct the entry or delete it (`srt-gen check` lists every problem)",
+                    ),
                 });
             }
         }
     }
     for list in [List::DenyRead, List::AllowWrite, List::DenyWrite] {
         if let Some(bad) = settings.list(list).iter().find(|v| entry_text(v).is_none()) {
+            let (line, column) = key_position(text, list.key().split_once('.').map_or("", |x| x.1));
             return Err(Error::Parse {
                 file: path.display().to_string(),
-                line: key_line(text, list.key().split_once('.').map_or("", |x| x.1)),
-                column: 1,
+                line,
+                column,
                 message: format!(
                     "{}: `{bad}` is neither a path nor a {{\"path\": ...}} object",
                     list.key()

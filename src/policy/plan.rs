@@ -24,6 +24,9 @@ pub struct PlanOptions {
     /// `Some(false)` leaves them out (remembered), `Some(true)` takes them again, `None`
     /// as the last run chose (with the agent, at first).
     pub agent: Option<bool>,
+    /// `init --agent NAME`: the agent the recipes and `run` start (remembered); `None`:
+    /// as the record says, else the default.
+    pub agent_name: Option<String>,
     /// `Some(false)`: leave out hosts named by files in the repository (remembered);
     /// `Some(true)`: take them again; `None`: as the last run chose.
     pub project_hosts: Option<bool>,
@@ -50,6 +53,17 @@ pub struct Planned {
     /// Detected fragments the user removed (`srt-gen remove`), with the files that show
     /// them: reported, never applied, until `srt-gen add` brings them back.
     pub removed: BTreeMap<String, Vec<String>>,
+    /// The agent and where its API is, when the agent is part of the policy.
+    pub agent: Option<AgentChoice>,
+}
+
+/// The agent a policy is for, and its API as this machine's configuration chooses it.
+#[derive(Debug, Clone)]
+pub struct AgentChoice {
+    pub name: String,
+    pub endpoint: crate::catalog::agent::endpoint::Endpoint,
+    /// A subscription login (no key in the environment): its refresh host is allowed too.
+    pub login: bool,
 }
 
 /// Detects and composes, writing nothing. `add` builds on this when no `.srt.json` exists,
@@ -77,9 +91,17 @@ pub fn plan(
     }
     let platforms = platforms(opts.platforms.as_deref(), existing.as_ref(), env);
     let picked = Picked {
-        no_agent,
         subprojects: &subprojects,
     };
+    // The agent is checked first: a name that does not exist, or an endpoint variable srt
+    // cannot use, stops before anything is walked or written.
+    let agent_name = opts.agent_name.clone().or_else(|| {
+        existing
+            .as_ref()
+            .and_then(|s| s.agent_name().map(str::to_string))
+    });
+    let agent = crate::catalog::agent::chosen(&catalog, agent_name.as_deref())?;
+    let agent_name = agent_name.map(|_| agent.name.clone());
     let (mut fragments, excluded, dropped, mut warnings) = active_fragments(
         &catalog,
         &project,
@@ -95,6 +117,14 @@ pub fn plan(
         .filter(|(n, _)| excluded.contains(*n))
         .map(|(n, f)| (n.clone(), f.clone()))
         .collect();
+    if !no_agent && !excluded.contains(&agent.name) {
+        // The agent is base-like: applied unless the user removed it. Only the chosen one:
+        // another agent's record (from an earlier `--agent`) goes.
+        fragments.insert(
+            agent.name.clone(),
+            fragment_record(agent, Why::Base, Vec::new(), env, &platforms),
+        );
+    }
     let no_project_hosts = match opts.project_hosts {
         Some(take) => !take,
         None => existing
@@ -110,12 +140,17 @@ pub fn plan(
         .filter(|f| !excluded.contains(&f.key))
         .partition(|f| !(f.in_project && no_project_hosts));
     apply_sources(&mut fragments, &sources);
+    let choice = fragments
+        .get_mut(&agent.name)
+        .map(|rec| agent_entries(agent, rec, env))
+        .transpose()?;
     let mut new = crate::policy::compose::compose(existing.as_ref(), fragments, excluded);
     if let Some(r) = new.record.as_mut() {
         r.no_project_hosts = no_project_hosts;
         r.platforms = platforms;
         r.no_agent = no_agent;
         r.subprojects = subprojects;
+        r.agent = agent_name.filter(|n| n != crate::catalog::agent::DEFAULT_AGENT);
         shared_caches(r, &catalog, opts)?;
     }
     // The gate on what srt-gen generated runs in `output::write`, once per write.
@@ -134,6 +169,40 @@ pub fn plan(
         sources,
         left_out,
         removed,
+        agent: choice,
+    })
+}
+
+/// The agent's hosts, from where its API is on this machine (a base URL variable, a cloud
+/// mode, its own configuration file, or the catalog's default), and its login's refresh
+/// host when a subscription login is used. `init` writes them; every run resolves them
+/// again (`sandbox::plan::machine`).
+pub fn agent_entries(
+    agent: &Fragment,
+    rec: &mut FragmentRecord,
+    env: &Env,
+) -> Result<AgentChoice, Error> {
+    let spec = agent
+        .agent
+        .as_ref()
+        .expect("an agent fragment has its table");
+    let endpoint = crate::catalog::agent::endpoint::resolve(spec, env)?;
+    let login = matches!(
+        crate::catalog::agent::auth(spec, &endpoint, env),
+        crate::catalog::agent::Auth::Login(_)
+    );
+    let hosts = rec
+        .entries
+        .entry(List::AllowedDomains.key().to_string())
+        .or_default();
+    hosts.extend(endpoint.hosts.iter().cloned());
+    if login {
+        hosts.extend(spec.login.iter().flat_map(|l| l.hosts.iter().cloned()));
+    }
+    Ok(AgentChoice {
+        name: agent.name.clone(),
+        endpoint,
+        login,
     })
 }
 
@@ -216,7 +285,6 @@ fn apply_sources(fragments: &mut BTreeMap<String, FragmentRecord>, sources: &[Fo
 
 /// What the record (and this run's flags) decide about the fragments.
 struct Picked<'a> {
-    no_agent: bool,
     subprojects: &'a BTreeSet<String>,
 }
 
@@ -245,16 +313,6 @@ fn active_fragments(
         "base".to_string(),
         base_record(catalog, project, picked.subprojects, env, platforms)?,
     );
-    if !picked.no_agent {
-        // The agent is base-like: applied unless the user removed it.
-        let agent = catalog.fragments.iter().find(|f| f.kind == Kind::Agent);
-        if let Some(agent) = agent.filter(|a| !old.excluded.contains(&a.name)) {
-            out.insert(
-                agent.name.clone(),
-                fragment_record(agent, Why::Base, Vec::new(), env, platforms),
-            );
-        }
-    }
     let mut found: BTreeMap<String, Vec<String>> = detection.found.clone();
     for b in &detection.broken {
         for f in &b.fragments {

@@ -107,6 +107,9 @@ pub struct Record {
     /// giving the sandbox its own (`check` warns: code can leave the sandbox that way).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub shared_caches: BTreeSet<String>,
+    /// The agent the recipes and `run` start (`init --agent NAME`); none: the default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +145,11 @@ impl Settings {
         }
     }
 
+    /// The agent `init --agent` chose, as the record names it (none: the default).
+    pub fn agent_name(&self) -> Option<&str> {
+        self.record.as_ref().and_then(|r| r.agent.as_deref())
+    }
+
     /// The names of the active fragments, as the record lists them (none without one).
     pub fn fragment_names(&self) -> impl Iterator<Item = &str> {
         self.record
@@ -165,11 +173,14 @@ impl Settings {
     pub fn parse(text: &str, file: &Path) -> Result<Settings, Error> {
         let file_s = file.display().to_string();
         let value = parse_json(text, &file_s)?;
-        let shape = |key: &str, message: String| Error::Parse {
-            file: file_s.clone(),
-            line: key_line(text, key),
-            column: 1,
-            message,
+        let shape = |key: &str, message: String| {
+            let (line, column) = key_position(text, key);
+            Error::Parse {
+                file: file_s.clone(),
+                line,
+                column,
+                message,
+            }
         };
         let Value::Object(top) = &value else {
             return Err(shape("", "the top level must be a JSON object".into()));
@@ -223,7 +234,7 @@ pub fn parse_json(text: &str, file: &str) -> Result<Value, Error> {
     serde_json::from_str(text).map_err(|e| Error::Parse {
         file: file.to_string(),
         line: e.line(),
-        column: e.column(),
+        column: crate::error::json_column(&e),
         message: format!(
             "not valid JSON (srt reads strict JSON: no comments, no trailing commas): {}",
             crate::error::strip_position(&e.to_string())
@@ -240,15 +251,15 @@ pub fn entry_text(v: &Value) -> Option<&str> {
     }
 }
 
-/// Line of the first occurrence of `"key"` (a key, or a string value such as a host) in the
-/// text, 1 when not found or empty, for messages.
-pub(crate) fn key_line(text: &str, key: &str) -> usize {
+/// The 1-based line and column of the first `"key"` in a settings file's text (1:1 when
+/// it is not found), for messages.
+pub(crate) fn key_position(text: &str, key: &str) -> (usize, usize) {
     if key.is_empty() {
-        return 1;
+        return (1, 1);
     }
     let needle = format!("\"{key}\"");
     text.find(&needle)
-        .map_or(1, |i| crate::error::line_col(text, i).0)
+        .map_or((1, 1), |i| crate::error::line_col(text, i))
 }
 
 #[cfg(test)]
@@ -299,7 +310,7 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert_eq!(e, "t.json:3:1: network.allowedDomains must be an array");
+        assert_eq!(e, "t.json:3:5: network.allowedDomains must be an array");
         let e = Settings::parse("{\n  \"network\": {},\n}", Path::new("t.json"))
             .unwrap_err()
             .to_string();

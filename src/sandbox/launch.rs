@@ -62,6 +62,10 @@ pub struct Launch {
     pub observe: bool,
     /// `srt-gen learn --json`: the command's stdout goes to stderr, leaving stdout for JSON.
     pub stdout_to_stderr: bool,
+    /// `srt-gen learn` without a trace: the command's stdout is read too (and passed on).
+    pub observe_stdout: bool,
+    /// `srt-gen learn`: a program (strace and its options) that srt is started under.
+    pub tracer: Vec<String>,
     /// `--debug`: also say which placeholders were made.
     pub debug: bool,
     /// Made before srt starts and removed after (see [`super::placeholders`]).
@@ -115,6 +119,8 @@ impl Launch {
             marker,
             observe: false,
             stdout_to_stderr: false,
+            observe_stdout: false,
+            tracer: Vec::new(),
             debug,
             placeholders: pre.placeholders.clone(),
         }
@@ -147,14 +153,14 @@ impl Launch {
     fn report_placeholders(&self, held: &super::placeholders::Held) {
         let verb = if self.observe { "learn" } else { "run" };
         for w in &held.warnings {
-            eprintln!("srt-gen {verb}: note: {w}");
+            crate::ui::status(&format!("srt-gen {verb}: note: {w}\n"));
         }
         if self.debug && !self.observe && !held.made.is_empty() {
             let made: Vec<String> = held.made.iter().map(|p| p.display().to_string()).collect();
-            eprintln!(
-                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}",
+            crate::ui::status(&format!(
+                "srt-gen run: placeholders over absent protected paths, removed after the last run ends: {}\n",
                 made.join(" ")
-            );
+            ));
         }
     }
 

@@ -1,7 +1,8 @@
 //! The sandbox, the last stage: find srt and the tools it needs ([`srt`]), preflight the
 //! machine and the project ([`preflight`], [`git_exclude`], [`placeholders`]), build srt's
 //! command line and environment ([`launch`]), run it with signals forwarded and everything
-//! below it reaped (`supervise`), and read what it refused ([`observe`]).
+//! below it reaped (`supervise`), and read what it refused ([`observe`], and from outside
+//! the sandbox, [`trace`]).
 //!
 //! What srt alone gets wrong, and what this stage does about it (SRT-NOTES.md):
 //! - absent write paths are skipped: the folders the policy names are created first;
@@ -22,10 +23,12 @@ pub mod observe;
 pub mod placeholders;
 pub mod plan;
 pub mod preflight;
+pub mod seed;
 pub mod srt;
 pub mod state;
 mod supervise;
 pub mod toolchains;
+pub mod trace;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +40,11 @@ use crate::policy::settings::Settings;
 use launch::Launch;
 use preflight::{preflight, Preflight};
 use srt::{find_srt, missing_message, missing_tools, Missing, SrtPath};
+
+/// Whether srt-gen runs as root (Claude Code then needs `IS_SANDBOX=1` inside).
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
 
 /// What `run` and `learn` start inside the sandbox, and how.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +73,9 @@ pub struct Prepared {
     /// What srt gets instead (see [`plan`]).
     pub policy: plan::RunPolicy,
     pub srt: SrtPath,
+    /// With `dry_run`, why srt was not found (then `srt` is a stand-in named `srt`):
+    /// a dry run shows the plan on a machine without srt too.
+    pub srt_missing: Option<Error>,
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
@@ -84,21 +95,32 @@ pub struct Planned {
     pub policy: plan::RunPolicy,
 }
 
-/// See [`Planned`]. `agent`: the run starts the agent (no command was given).
-pub fn plan_run(cwd: &Path, env: &Env, force: bool, agent: bool) -> Result<Planned, Error> {
+/// See [`Planned`]. `command`: what the run starts; none, or the agent's own program
+/// (`srt-gen run -- claude ...`, as the recipes start it), is a run of the agent.
+pub fn plan_run(cwd: &Path, env: &Env, force: bool, command: &[String]) -> Result<Planned, Error> {
     // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
     if !found.has_policy {
-        return Err(Error::Usage(format!(
-            "no {SETTINGS_FILE} in {} or any folder above it in this project; run `srt-gen init` in the project first",
-            cwd.display()
+        return Err(Error::Usage(crate::error::with_tip(
+            format!(
+                "no {SETTINGS_FILE} in {} or any folder above it in this project",
+                cwd.display()
+            ),
+            "run `srt-gen init` in the project first",
         )));
     }
     let notes = found.notes();
     let project = found.project;
     let settings = crate::policy::load::load_policy(&project, env, force)?;
     let catalog = Catalog::load(&project.root, env)?;
+    let agent = command.is_empty()
+        || crate::catalog::agent::chosen(&catalog, settings.agent_name())
+            .ok()
+            .and_then(|f| f.agent.as_ref())
+            .is_some_and(|spec| {
+                Path::new(&command[0]).file_name() == Some(std::ffi::OsStr::new(&spec.program))
+            });
     let policy = plan::build(
         &plan::Context {
             project: &project,
@@ -133,11 +155,21 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         catalog,
         policy,
-    } = plan_run(cwd, env, opts.force, opts.command.is_empty())?;
+    } = plan_run(cwd, env, opts.force, &opts.command)?;
     let workdir = cwd
         .canonicalize()
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
-    let srt = find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root))?;
+    let (srt, srt_missing) = match find_srt(opts.srt.as_deref(), env, cwd, Some(&project.root)) {
+        Ok(s) => (s, None),
+        Err(e) if opts.dry_run => (
+            SrtPath {
+                path: PathBuf::from("srt"),
+                how: "not found",
+            },
+            Some(e),
+        ),
+        Err(e) => return Err(e),
+    };
     let missing = missing_tools(&srt.path, env);
     if !missing.is_empty() && !opts.dry_run {
         return Err(Error::Environment(missing_message(&missing)));
@@ -158,10 +190,14 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         &sandbox_env,
     );
     let command = if opts.command.is_empty() {
-        crate::catalog::agent::autonomous_argv(
-            &crate::catalog::agent::mcp_config(settings.fragment_names(), &catalog),
+        let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
+        crate::catalog::agent::commands(
+            agent,
+            settings.fragment_names(),
+            &catalog,
             opts.prompt.as_deref(),
         )
+        .autonomous
     } else {
         opts.command.clone()
     };
@@ -174,6 +210,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         settings,
         policy,
         srt,
+        srt_missing,
         missing,
         pre,
         launch,

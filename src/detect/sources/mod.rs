@@ -36,9 +36,7 @@ pub struct Found {
     pub key: String,
     /// The file as the user knows it (`web/.npmrc`, `~/.npmrc`, `$GOPROXY`).
     pub origin: String,
-    /// Inside the repository: chosen by whoever wrote it. (Spelt as before issue 15;
-    /// issue 17 restyles the keys.)
-    #[serde(rename = "in_project")]
+    /// Inside the repository: chosen by whoever wrote it.
     pub in_project: bool,
     pub hosts: BTreeSet<String>,
     /// Public hosts this configuration takes the place of (left out of the policy).

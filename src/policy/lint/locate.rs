@@ -5,15 +5,18 @@ use std::collections::BTreeMap;
 
 use super::{join, Finding};
 
-/// Fills in each finding's line from the text: the line of its key, or of the nearest
-/// enclosing key that exists (a missing key is reported where its object starts).
+/// Fills in each finding's line and column (1-based) from the text: where its key is, or
+/// the nearest enclosing key that exists (a missing key is reported where its object
+/// starts).
 pub fn locate(findings: &mut [Finding], text: &str) {
     let pos = positions(text);
     for f in findings {
         let mut key = f.key.as_str();
         loop {
             if let Some(&off) = pos.get(key) {
-                f.line = Some(crate::error::line_col(text, off).0);
+                let (line, column) = crate::error::line_col(text, off);
+                f.line = Some(line);
+                f.column = Some(column);
                 break;
             }
             if key.is_empty() {
@@ -161,13 +164,15 @@ mod tests {
             protected: vec![],
         };
         let f = check_text(text, Path::new("t.json"), &ctx).unwrap();
-        let lines: Vec<(&str, Option<usize>)> =
-            f.iter().map(|f| (f.key.as_str(), f.line)).collect();
+        let lines: Vec<(&str, Option<usize>, Option<usize>)> = f
+            .iter()
+            .map(|f| (f.key.as_str(), f.line, f.column))
+            .collect();
         assert_eq!(
             lines,
             vec![
-                ("network.allowedDomains[1]", Some(5)),
-                ("filesystem.denyWrite", Some(9)),
+                ("network.allowedDomains[1]", Some(5), Some(7)),
+                ("filesystem.denyWrite", Some(9), Some(3)),
             ]
         );
     }

@@ -46,12 +46,16 @@ impl fmt::Display for Severity {
 
 /// One problem, at one key path (`filesystem.allowWrite[2]`), with what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     pub severity: Severity,
     pub key: String,
     /// 1-based line in the file's text, when the finding was located (see [`locate`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// 1-based column of the key (or entry) on that line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     pub message: String,
     pub fix: String,
 }
@@ -67,6 +71,7 @@ impl Finding {
             severity,
             key: key.into(),
             line: None,
+            column: None,
             message,
             fix,
         }
@@ -217,9 +222,9 @@ fn check_platform(top: &Map<String, Value>, ctx: &LintContext<'_>, out: &mut Vec
 /// `Error::Refused` (naming file:line:col); findings come back with their lines filled in.
 pub fn check_file(path: &Path, ctx: &LintContext<'_>) -> Result<Vec<Finding>, Error> {
     let text = crate::files::read_text(path)?.ok_or_else(|| {
-        Error::Usage(format!(
-            "{} does not exist; `srt-gen init` writes one",
-            path.display()
+        Error::Usage(crate::error::with_tip(
+            format!("{} does not exist", path.display()),
+            "name an existing settings file, or run `srt-gen init` to write the project's",
         ))
     })?;
     check_text(&text, path, ctx)
@@ -245,22 +250,27 @@ pub fn counts(findings: &[Finding]) -> (usize, usize) {
     (e, findings.len() - e)
 }
 
-/// `FILE:LINE: error: key: message (fix: ...)`, one a line, then a count.
+/// `FILE:LINE:COL: error: key: message (fix: ...)`, one a line, then a count.
 pub fn render_human(file: &str, findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        let at = match f.line {
-            Some(l) => format!("{file}:{l}"),
-            None => file.to_string(),
+        let at = match (f.line, f.column) {
+            (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+            (Some(l), None) => format!("{file}:{l}"),
+            _ => file.to_string(),
         };
         let key = if f.key.is_empty() {
             String::new()
         } else {
             format!("{}: ", f.key)
         };
+        let severity = match f.severity {
+            Severity::Error => crate::ui::style::paint(crate::ui::style::ERROR, "error"),
+            Severity::Warning => crate::ui::style::paint(crate::ui::style::WARNING, "warning"),
+        };
         out.push_str(&format!(
-            "{at}: {}: {key}{} (fix: {})\n",
-            f.severity, f.message, f.fix
+            "{at}: {severity}: {key}{} (fix: {})\n",
+            f.message, f.fix
         ));
     }
     let (e, w) = counts(findings);

@@ -15,7 +15,7 @@ use crate::env::{normalize, Os};
 
 /// Files in the home directory that a shell, git or ssh runs or trusts at the next login:
 /// writable from inside, they carry the sandbox out.
-const STARTUP_FILES: &[&str] = &[
+pub(crate) const STARTUP_FILES: &[&str] = &[
     ".bashrc",
     ".bash_profile",
     ".bash_login",
@@ -82,7 +82,7 @@ fn has_glob(s: &str) -> bool {
 
 /// Resolved places whose change runs code outside the sandbox later, with why and whether
 /// writing anywhere inside counts too (see [`TOOL_BINS`]).
-fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String, bool)> {
+pub(crate) fn executable_dirs(ctx: &LintContext<'_>) -> Vec<(PathBuf, String, bool)> {
     let home = &ctx.env.home;
     let mut out = Vec::new();
     for (var, default, sub, tree) in TOOL_BINS {
@@ -150,6 +150,12 @@ pub(super) fn check_paths(
     let home = resolve("~", ctx);
     let project = resolve(".", ctx);
     let exec = executable_dirs(ctx);
+    let agents = agent_state_paths(ctx);
+    let deny_targets: Vec<PathBuf> = deny_write
+        .iter()
+        .filter(|(_, s, lit)| *lit || !has_glob(s))
+        .map(|(_, s, _)| resolve(s.strip_suffix("/**").unwrap_or(s), ctx))
+        .collect();
     let mut write_roots: Vec<(String, PathBuf)> = Vec::new();
 
     for (i, spelled, literal) in &allow {
@@ -180,6 +186,10 @@ pub(super) fn check_paths(
             resolve(stripped, ctx)
         };
         if let Some((message, fix)) = dangerous_root(&target, &home, &project, &exec, ctx) {
+            out.push(Finding::new(Severity::Error, &key, message, fix));
+            continue;
+        }
+        if let Some((message, fix)) = agent_state(&target, &agents, &deny_targets, ctx) {
             out.push(Finding::new(Severity::Error, &key, message, fix));
             continue;
         }
@@ -271,6 +281,61 @@ pub(super) fn check_paths(
             ));
         }
     }
+}
+
+/// Every agent's own configuration and state on this machine (the catalog's agents: their
+/// homes and state files), with the agent's name. Written from inside, each runs or steers
+/// the user's next unsandboxed session (hooks, skills, MCP servers, memory).
+fn agent_state_paths(ctx: &LintContext<'_>) -> Vec<(PathBuf, String)> {
+    let Ok(catalog) = crate::catalog::Catalog::builtin() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in crate::catalog::agent::agents(&catalog) {
+        let spec = f.agent.as_ref().expect("an agent has its table");
+        let templates = spec
+            .homes
+            .iter()
+            .map(|h| h.user.as_str())
+            .chain(spec.user_files.iter().map(String::as_str));
+        for t in templates {
+            if let Some(spelled) = ctx.env.expand_path(t, ctx.env.os) {
+                out.push((resolve(&spelled, ctx), f.name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Why a write root makes an agent's own configuration writable, and the fix.
+fn agent_state(
+    target: &Path,
+    agents: &[(PathBuf, String)],
+    denied: &[PathBuf],
+    ctx: &LintContext<'_>,
+) -> Option<(String, String)> {
+    let (state, agent) = agents.iter().find(|(state, _)| {
+        (target.starts_with(state) || state.starts_with(target))
+            && !denied.iter().any(|d| {
+                if target.starts_with(state) {
+                    target.starts_with(d)
+                } else {
+                    state.starts_with(d)
+                }
+            })
+    })?;
+    let shown = ctx.env.tilde(target);
+    let place = if target == state {
+        "is".to_string()
+    } else if target.starts_with(state) {
+        format!("is inside `{}`,", ctx.env.tilde(state))
+    } else {
+        format!("holds `{}`,", ctx.env.tilde(state))
+    };
+    Some((
+        format!("`{shown}` {place} the {agent} agent's own configuration and state: what the sandbox writes there (settings, hooks, skills, MCP servers, memory) runs or steers your next session outside the sandbox"),
+        "remove it: `srt-gen run` gives the agent a private state folder of its own for each project, seeded from yours".into(),
+    ))
 }
 
 fn shown_path(p: &Path, ctx: &LintContext<'_>) -> String {
@@ -380,6 +445,46 @@ mod tests {
     use super::super::testing::*;
     use super::super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_agents_own_configuration_is_never_writable() {
+        let f = run(&with(
+            "filesystem.allowWrite",
+            json!([
+                "~/.claude",
+                "~/.claude/skills",
+                "~/.claude.json",
+                "~/.codex",
+                "~/.gemini",
+                "~/.local/share/opencode",
+                "~/.cache/pip",
+                "~/.cache/claude-cli-nodejs"
+            ]),
+        ));
+        assert_eq!(
+            keys(&f),
+            vec![
+                (Severity::Error, "filesystem.allowWrite[0]"),
+                (Severity::Error, "filesystem.allowWrite[1]"),
+                (Severity::Error, "filesystem.allowWrite[2]"),
+                (Severity::Error, "filesystem.allowWrite[3]"),
+                (Severity::Error, "filesystem.allowWrite[4]"),
+                (Severity::Error, "filesystem.allowWrite[5]"),
+            ]
+        );
+        assert!(
+            f[1].message.contains("inside `~/.claude`"),
+            "{}",
+            f[1].message
+        );
+        assert!(f[0].message.contains("claude agent"), "{}", f[0].message);
+        assert!(f[3].message.contains("codex agent"), "{}", f[3].message);
+        assert!(f[0].fix.contains("private state folder"), "{}", f[0].fix);
+        // A denyWrite over the whole folder makes it safe again.
+        let mut v = with("filesystem.allowWrite", json!(["~/.claude"]));
+        v["filesystem"]["denyWrite"] = json!(["~/.claude"]);
+        assert!(run(&v).is_empty(), "{:?}", run(&v));
+    }
 
     #[test]
     fn write_roots_that_escape() {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::{Kind, List};
 use crate::env::Os;
 use crate::error::Error;
-use crate::policy::plan::{base_record, fragment_record};
+use crate::policy::plan::{agent_entries, base_record, fragment_record};
 use crate::policy::settings::{FragmentRecord, Why};
 
 use super::{Context, Drift, RunPolicy};
@@ -66,6 +66,11 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
                     cx.env,
                     platforms,
                 )
+            } else if frag.kind == Kind::Agent && frag.agent.is_some() {
+                // The agent's hosts follow its configuration on this machine.
+                let mut r = fragment_record(frag, rec.why, Vec::new(), cx.env, platforms);
+                agent_entries(frag, &mut r, cx.env)?;
+                Ok(r)
             } else {
                 Ok(fragment_record(
                     frag,

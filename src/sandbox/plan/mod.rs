@@ -69,6 +69,10 @@ pub struct RunPolicy {
     /// seeded agent settings), each with a safe write that never follows a link.
     #[serde(skip)]
     pub files: Vec<Staged>,
+    /// Writes into folders the sandbox can write (the agent's private home, seeded from the
+    /// user's settings), made without following anything planted there.
+    #[serde(skip)]
+    pub seeds: Vec<super::seed::Seed>,
     /// What the summary, `--dry-run` and `doctor` say about this run's policy.
     pub notes: Vec<Note>,
     /// Where `.srt.json` no longer fits this machine.
@@ -197,9 +201,8 @@ pub fn build(cx: &Context<'_>, force: bool) -> Result<RunPolicy, Error> {
     machine::apply(cx, &mut p)?;
     floor::apply(cx, &mut p)?;
     caches::apply(cx, &mut p)?;
-    if cx.agent {
-        agent::apply(cx, &mut p)?;
-    }
+    // Always: a run that is not the agent gets none of the agent's keys.
+    agent::apply(cx, &mut p)?;
     secrets::apply(cx, &mut p)?;
     git::apply(cx, &mut p)?;
     keep_own_state_out(cx, &mut p);
@@ -336,7 +339,7 @@ pub fn apply(p: &RunPolicy) -> Result<(), Error> {
         }
         crate::files::write_atomic(&f.path, &f.bytes)?;
     }
-    Ok(())
+    super::seed::apply(&p.seeds)
 }
 
 #[cfg(test)]
