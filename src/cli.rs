@@ -83,7 +83,7 @@ pub enum Command {
     /// the sandbox out. Exit 1 on errors, 0 on warnings alone.
     Check(CheckArgs),
     /// Add catalog fragments (MCP servers, presets, ecosystems) to the project's policy.
-    Add(ChangeArgs),
+    Add(AddArgs),
     /// Take fragments out of the project's policy again (your own entries stay).
     Remove(ChangeArgs),
     /// Show every ecosystem and preset in the catalog, and which are active here.
@@ -126,6 +126,17 @@ pub struct ManArgs {
     /// A command's own page (`srt-gen man run`); without it, srt-gen's page.
     #[arg(value_name = "COMMAND")]
     pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    /// Let `srt-gen run` use these fragments' caches where your own tools keep them, shared
+    /// with them, instead of giving the sandbox its own (code the sandbox writes there then
+    /// runs outside it later; `check` warns). Remembered.
+    #[arg(long)]
+    pub shared_caches: bool,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +237,14 @@ pub struct InitArgs {
     /// Take hosts named by files inside the repository again after --no-project-hosts.
     #[arg(long)]
     pub project_hosts: bool,
+    /// Let `srt-gen run` use these ecosystems' caches where your own tools keep them,
+    /// shared with them, instead of giving the sandbox its own (code the sandbox writes
+    /// there then runs outside it later; `check` warns). Remembered.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub shared_caches: Vec<String>,
+    /// Give these ecosystems the sandbox's own caches again after --shared-caches.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub own_caches: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -375,6 +394,11 @@ pub struct LaunchArgs {
     /// out of srt's environment; the sandbox always gets srt's own proxy).
     #[arg(long)]
     pub parent_proxy: bool,
+    /// Do not install the toolchains the project pins (rust-toolchain.toml, package.json's
+    /// packageManager, .python-version for uv) before the sandbox starts; on a terminal,
+    /// srt-gen asks first.
+    #[arg(long)]
+    pub no_install_toolchains: bool,
     /// The command and its arguments (default: the agent, autonomous and stateless).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -510,6 +534,8 @@ impl From<InitArgs> for init::InitOptions {
             subproject,
             no_project_hosts,
             project_hosts,
+            shared_caches,
+            own_caches,
         } = args;
         init::InitOptions {
             paths,
@@ -537,6 +563,8 @@ impl From<InitArgs> for init::InitOptions {
                 } else {
                     None
                 },
+                shared_caches,
+                own_caches,
             },
         }
     }
@@ -555,6 +583,20 @@ impl From<ChangeArgs> for change::ChangeOptions {
             dry_run,
             full,
             json,
+            shared_caches: false,
+        }
+    }
+}
+
+impl From<AddArgs> for change::ChangeOptions {
+    fn from(args: AddArgs) -> change::ChangeOptions {
+        let AddArgs {
+            change,
+            shared_caches,
+        } = args;
+        change::ChangeOptions {
+            shared_caches,
+            ..change.into()
         }
     }
 }
@@ -593,6 +635,7 @@ impl LaunchArgs {
             srt,
             pass_env,
             parent_proxy,
+            no_install_toolchains,
             command,
         } = self;
         for name in &pass_env {
@@ -612,6 +655,11 @@ impl LaunchArgs {
             parent_proxy,
             prompt,
             srt,
+            toolchains: if no_install_toolchains {
+                crate::sandbox::toolchains::Mode::Never
+            } else {
+                crate::sandbox::toolchains::Mode::Ask
+            },
             command: utf8_args(command)?,
         })
     }
@@ -640,7 +688,7 @@ impl Command {
         let (name, json) = match self {
             Command::Init(a) => ("init", a.json),
             Command::Check(a) => ("check", a.json),
-            Command::Add(a) => ("add", a.json),
+            Command::Add(a) => ("add", a.change.json),
             Command::Remove(a) => ("remove", a.json),
             Command::List(a) => ("list", a.json),
             Command::Explain(a) => ("explain", a.json),

@@ -184,9 +184,11 @@ pub fn resolve_symlinks(p: &Path) -> PathBuf {
     }
 }
 
-/// Expands `${VAR}` and `${VAR:-default}` (defaults may nest). Unset or empty variables
-/// take their default, or the empty string.
-fn expand<'a>(t: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> String {
+/// Expands `${VAR}`, `${VAR:-default}` (defaults may nest) and `${VAR:+text}` (the text
+/// when VAR is set, else nothing). `${VAR[0]...}` takes the first entry of a `:`-separated
+/// list (GOPATH, JULIA_DEPOT_PATH: the tools write into the first one). Unset or empty
+/// variables take their default, or the empty string.
+pub(crate) fn expand<'a>(t: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> String {
     let mut out = String::new();
     let mut rest = t;
     while let Some(start) = rest.find("${") {
@@ -194,18 +196,41 @@ fn expand<'a>(t: &str, lookup: &dyn Fn(&str) -> Option<&'a str>) -> String {
         let body_start = start + 2;
         let end = matching_brace(rest, body_start).unwrap_or(rest.len());
         let body = &rest[body_start..end.min(rest.len())];
-        let (name, default) = match body.find(":-") {
-            Some(i) => (&body[..i], Some(&body[i + 2..])),
-            None => (body, None),
+        let (name, op, arg) = split_body(body);
+        let (name, first) = match name.strip_suffix("[0]") {
+            Some(n) => (n, true),
+            None => (name, false),
         };
-        match lookup(name) {
-            Some(v) => out.push_str(v),
-            None => out.push_str(&default.map(|d| expand(d, lookup)).unwrap_or_default()),
+        let value = lookup(name).map(|v| {
+            if first {
+                v.split(':').next().unwrap_or("")
+            } else {
+                v
+            }
+        });
+        let value = value.filter(|v| !v.is_empty());
+        match (op, value) {
+            (Some(":+"), Some(_)) => out.push_str(&expand(arg, lookup)),
+            (Some(":+"), None) => {}
+            (_, Some(v)) => out.push_str(v),
+            (Some(_), None) => out.push_str(&expand(arg, lookup)),
+            (None, None) => {}
         }
         rest = rest.get(end + 1..).unwrap_or("");
     }
     out.push_str(rest);
     out
+}
+
+/// `NAME`, `NAME:-default` or `NAME:+text`, split at the first operator.
+fn split_body(body: &str) -> (&str, Option<&'static str>, &str) {
+    let at = |op: &str| body.find(op);
+    match (at(":-"), at(":+")) {
+        (Some(d), Some(p)) if p < d => (&body[..p], Some(":+"), &body[p + 2..]),
+        (Some(d), _) => (&body[..d], Some(":-"), &body[d + 2..]),
+        (None, Some(p)) => (&body[..p], Some(":+"), &body[p + 2..]),
+        (None, None) => (body, None, ""),
+    }
 }
 
 fn matching_brace(s: &str, from: usize) -> Option<usize> {
@@ -225,25 +250,10 @@ fn matching_brace(s: &str, from: usize) -> Option<usize> {
     None
 }
 
-/// Checks a template's shape: balanced `${...}`, variable names, and a start that srt can
-/// read (`~`, `/`, `./`, or a variable).
+/// Checks a template's shape: balanced `${...}`, variable names (with an optional `[0]`),
+/// the operators `:-` and `:+`, and a start that srt can read (`~`, `/`, `./`, or a variable).
 pub fn check_template(t: &str) -> Result<(), String> {
-    let mut rest = t;
-    while let Some(start) = rest.find("${") {
-        let end = matching_brace(rest, start + 2).ok_or("unclosed `${`")?;
-        let body = &rest[start + 2..end];
-        let name = body.split(":-").next().unwrap_or("");
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("bad variable name `{name}`"));
-        }
-        if let Some(d) = body.split_once(":-").map(|x| x.1) {
-            check_template(d)?;
-        }
-        rest = &rest[end + 1..];
-    }
-    if t.contains('$') && !t.contains("${") {
-        return Err("write variables as `${NAME}`".into());
-    }
+    check_inner(t)?;
     let starts_ok = t.is_empty()
         || t.starts_with('~')
         || t.starts_with('/')
@@ -252,6 +262,31 @@ pub fn check_template(t: &str) -> Result<(), String> {
         || t.starts_with("${");
     if !starts_ok {
         return Err("must start with `~`, `/`, `./` or `${`".into());
+    }
+    Ok(())
+}
+
+/// The `${...}` syntax of a template or of a value template (which may start anywhere).
+pub fn check_inner(t: &str) -> Result<(), String> {
+    let mut rest = t;
+    while let Some(start) = rest.find("${") {
+        if rest[..start].contains('$') {
+            return Err("write variables as `${NAME}`".into());
+        }
+        let end = matching_brace(rest, start + 2).ok_or("unclosed `${`")?;
+        let body = &rest[start + 2..end];
+        let (name, _, arg) = split_body(body);
+        let name = name.strip_suffix("[0]").unwrap_or(name);
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("bad variable name `{name}`"));
+        }
+        if !arg.is_empty() {
+            check_inner(arg)?;
+        }
+        rest = &rest[end + 1..];
+    }
+    if rest.contains('$') {
+        return Err("write variables as `${NAME}`".into());
     }
     Ok(())
 }
@@ -312,6 +347,35 @@ mod tests {
             "./.srt.json"
         );
         assert_eq!(env(&[]).expand_path(".", Os::Linux).unwrap(), ".");
+    }
+
+    #[test]
+    fn alternates_and_first_list_entries() {
+        let berry = "${YARN_GLOBAL_FOLDER:-${XDG_DATA_HOME:+${XDG_DATA_HOME}/yarn/berry}}";
+        assert_eq!(env(&[]).expand_path(berry, Os::Linux), None);
+        let e = env(&[("XDG_DATA_HOME", "/nonexistent-d")]);
+        assert_eq!(
+            e.expand_path(berry, Os::Linux).unwrap(),
+            "/nonexistent-d/yarn/berry"
+        );
+        let go = "${GOPATH[0]:-~/go}/pkg/sumdb";
+        assert_eq!(
+            env(&[]).expand_path(go, Os::Linux).unwrap(),
+            "~/go/pkg/sumdb"
+        );
+        let e = env(&[("GOPATH", "/nonexistent-a:/nonexistent-b")]);
+        assert_eq!(
+            e.expand_path(go, Os::Linux).unwrap(),
+            "/nonexistent-a/pkg/sumdb"
+        );
+        // An empty first entry is no entry: the default applies.
+        let e = env(&[("GOPATH", ":/nonexistent-b")]);
+        assert_eq!(e.expand_path(go, Os::Linux).unwrap(), "~/go/pkg/sumdb");
+        assert!(check_template(go).is_ok());
+        assert!(check_template(berry).is_ok());
+        assert!(check_template("${A[1]:-~/x}").is_err());
+        assert!(check_inner("-Dx=${A}/y $B").is_err());
+        assert!(check_inner("-Dx=${A:+${A} }y").is_ok());
     }
 
     #[test]

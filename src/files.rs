@@ -311,6 +311,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 mod tests {
     use super::*;
 
+    fn make_fifo(p: &Path) {
+        nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    }
+
     #[test]
     fn the_users_own_config_may_be_a_link_but_never_a_fifo_or_a_device() {
         let d = tempfile::tempdir().unwrap();
@@ -328,11 +332,7 @@ mod tests {
             Bounded::NotRegular(_)
         ));
         let fifo = d.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: mkfifo on a NUL-terminated path this test owns.
-        #[allow(unsafe_code)]
-        let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
-        assert_eq!(rc, 0);
+        make_fifo(&fifo);
         let to_fifo = d.path().join("to-fifo");
         std::os::unix::fs::symlink(&fifo, &to_fifo).unwrap();
         assert_eq!(config_text(&to_fifo), None);
@@ -369,11 +369,7 @@ mod tests {
             Bounded::NotRegular(_)
         ));
         let fifo = d.path().join("fifo");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: mkfifo on a NUL-terminated path this test owns.
-        #[allow(unsafe_code)]
-        let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
-        assert_eq!(rc, 0);
+        make_fifo(&fifo);
         // Would block forever if it were opened for a plain read.
         assert!(matches!(
             read_bounded(&fifo, 9).unwrap(),

@@ -1,7 +1,8 @@
 //! End to end: the real srt 0.0.83, real bubblewrap, real package managers and their real
 //! registries. For a Rust, an npm and a pip project: `srt-gen init`, then through
-//! `srt-gen run`, the package manager downloads a dependency into a cache folder that did
-//! not exist before, and everything outside the policy is refused.
+//! `srt-gen run`, the package manager downloads a dependency into the sandbox's own cache
+//! folder (issue 14: caches are code, so the user's own caches stay byte-identical), and
+//! everything outside the policy is refused.
 //!
 //! `SRT_GEN_E2E=require` (CI) makes a machine without srt or bubblewrap a failure; unset,
 //! these tests say loudly that they were skipped and why; `SRT_GEN_E2E=skip` skips them.
@@ -257,13 +258,25 @@ fn rust_project_fetches_its_crate_and_nothing_else() {
         show(&out)
     );
 
+    std::fs::create_dir_all(cargo_home.join("registry")).unwrap();
+    let before = common::fingerprint(s.home(), common::SRT_GEN_OWN);
     let out = m
         .cmd(&s, &first, &vars)
         .args(["run", "--", "cargo", "fetch"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
-    let crates = files_under(&cargo_home.join("registry/cache"));
+    // The crate went to the sandbox's own CARGO_HOME; the user's is byte-identical.
+    let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
+    let own = s.home().join(".cache/srt-gen/sandbox/rust/home");
+    assert!(own.join(".package-cache").exists(), "cargo took its lock");
+    let crates = files_under(&own.join("registry/cache"));
     assert!(
         crates.iter().any(|p| p
             .file_name()
@@ -320,6 +333,10 @@ fn npm_project_installs_its_package_and_nothing_else() {
     let vars = [("npm_config_cache", cache.display().to_string())];
     init(&m, &s, &[], &vars);
     assert!(!cache.exists());
+    assert!(
+        s.read(".srt.json").contains("\"~/npm-cache\""),
+        "plain srt keeps the user's cache"
+    );
 
     let install = ["npm", "install", "--no-audit", "--no-fund"];
     let out = srt_alone(&m, &s, &[], &vars, &install);
@@ -330,6 +347,10 @@ fn npm_project_installs_its_package_and_nothing_else() {
         show(&out)
     );
 
+    // A user cache that exists, with srt's own `_logs` convenience folder (srt makes it
+    // writable by itself when it exists).
+    std::fs::create_dir_all(cache.join("_logs")).unwrap();
+    let before = common::fingerprint(s.home(), common::SRT_GEN_OWN);
     let out = m
         .cmd(&s, &[], &vars)
         .args(["run", "--"])
@@ -341,10 +362,28 @@ fn npm_project_installs_its_package_and_nothing_else() {
         .project
         .join("node_modules/is-number/package.json")
         .is_file());
+    let own = s.home().join(".cache/srt-gen/sandbox/node/npm");
     assert!(
-        !files_under(&cache.join("_cacache")).is_empty(),
-        "npm's cache is empty"
+        !files_under(&own.join("_cacache")).is_empty(),
+        "the sandbox's npm cache is empty"
     );
+    let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
+    let out = m
+        .cmd(&s, &[], &vars)
+        .args(["run", "--", "sh", "-c"])
+        .arg(r#"echo x > "$1/_logs/planted""#)
+        .arg("sh")
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(!cache.join("_logs/planted").exists());
 
     // What a run hands srt is a policy srt itself accepts, without srt-gen's record.
     let out = m
@@ -417,6 +456,7 @@ fn pip_project_builds_its_package_and_nothing_else() {
         show(&out)
     );
 
+    let before = common::fingerprint(s.home(), common::SRT_GEN_OWN);
     let out = m
         .cmd(&s, &[], &vars)
         .args(["run", "--"])
@@ -425,7 +465,14 @@ fn pip_project_builds_its_package_and_nothing_else() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     assert!(s.project.join("lib/six.py").is_file(), "{}", show(&out));
-    let cached = files_under(&cache.join("wheels"));
+    let after = common::fingerprint(s.home(), common::SRT_GEN_OWN);
+    assert_eq!(
+        before,
+        after,
+        "{}",
+        common::fingerprint_diff(&before, &after)
+    );
+    let cached = files_under(&s.home().join(".cache/srt-gen/sandbox/python/pip/wheels"));
     assert!(
         cached.iter().any(|p| p
             .to_string_lossy()

@@ -1,7 +1,8 @@
 //! End to end for package-manager variants (issue 5): a pnpm project and a uv project get
 //! their tool's fragment instead of npm's or pip's, and the real pnpm (installed from the
 //! npm registry) and the real uv (installed from PyPI) install a real dependency inside
-//! the sandbox into their own caches, which did not exist before.
+//! the sandbox into the sandbox's own store and cache (issue 14); the user's own folders
+//! stay as they were.
 
 mod common;
 
@@ -89,7 +90,11 @@ fn pnpm_installs_into_its_store_not_npms_cache() {
         .project
         .join("node_modules/is-number/package.json")
         .exists());
-    assert!(store.is_dir(), "pnpm wrote its store");
+    assert!(
+        s.home().join(".cache/srt-gen/sandbox/pnpm/store").is_dir(),
+        "pnpm wrote the sandbox's store"
+    );
+    assert!(!store.exists(), "the user's store stays unwritten");
     assert!(
         !s.home().join(".npm/_cacache").exists(),
         "npm's cache is not pnpm's and stays unwritten"
@@ -136,7 +141,13 @@ fn uv_syncs_into_its_cache_not_pips() {
         "{}",
         show(&out)
     );
-    assert!(cache.join("CACHEDIR.TAG").exists(), "uv wrote its cache");
+    assert!(
+        s.home()
+            .join(".cache/srt-gen/sandbox/uv/cache/CACHEDIR.TAG")
+            .exists(),
+        "uv wrote the sandbox's cache"
+    );
+    assert!(!cache.exists(), "the user's uv cache stays unwritten");
     assert!(
         !s.home().join(".cache/pip").exists(),
         "pip's cache is not uv's"

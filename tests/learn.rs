@@ -231,9 +231,10 @@ fn an_unknown_host_gets_a_project_local_entry_and_a_risky_one_is_held_back() {
     assert!(!s.read(".srt.json").contains("\"example.com\""));
 }
 
-/// A pip cache moved after `init` (PIP_CACHE_DIR): the policy on disk no longer fits, and
-/// the run uses this machine's path instead of failing on a read-only cache (issue 15,
-/// "fit for the machine"); learn reports the drift and proposes nothing.
+/// A pip cache moved after `init` (PIP_CACHE_DIR): the policy on disk no longer fits, the
+/// drift is reported (issue 15, "fit for the machine"), and nothing is refused: the run
+/// gives pip the sandbox's own cache (issue 14), never the user's. Before the run policy,
+/// pip failed here and learn had to propose the folder by hand.
 #[test]
 fn a_pip_cache_moved_after_init_is_used_and_reported_as_drift() {
     let Some(p) = project(
@@ -265,9 +266,16 @@ fn a_pip_cache_moved_after_init_is_used_and_reported_as_drift() {
     assert_eq!(report["exit"], 0, "{report:#} {}", show(&out));
     assert_eq!(out.status.code(), Some(0));
     assert!(proposals(&report).is_empty(), "nothing to add: {report:#}");
+    // Issue 14: the run gives pip the sandbox's own cache, whatever PIP_CACHE_DIR says;
+    // the user's moved cache stays unwritten.
+    let own = s.home().join(".cache/srt-gen/sandbox/python/pip");
     assert!(
-        std::fs::read_dir(&cache).is_ok_and(|mut d| d.next().is_some()),
-        "pip used the moved cache"
+        std::fs::read_dir(&own).is_ok_and(|mut d| d.next().is_some()),
+        "pip used the sandbox's own cache"
+    );
+    assert!(
+        !std::fs::read_dir(&cache).is_ok_and(|mut d| d.next().is_some()),
+        "the user's moved cache was written"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

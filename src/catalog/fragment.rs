@@ -74,6 +74,13 @@ pub struct Fragment {
     /// The MCP server definition handed to the agent when this fragment is active.
     #[serde(default)]
     pub mcp: Option<toml::Table>,
+    /// The user's own configuration files the tool reads, and how `run` carries them into
+    /// the sandbox without their secrets (issue 14).
+    #[serde(default)]
+    pub config: Vec<ConfigEntry>,
+    /// Variables the wrapper sets inside the sandbox, after srt has set its own (issue 14).
+    #[serde(default)]
+    pub inside: Vec<InsideEntry>,
     /// For `kind = "agent"`: what the agent is (see [`crate::catalog::agent::AgentSpec`]).
     #[serde(default)]
     pub agent: Option<crate::catalog::agent::AgentSpec>,
@@ -90,6 +97,11 @@ pub struct HostEntry {
     /// Restrict to one platform (rare: hosts are usually the same everywhere).
     #[serde(default)]
     pub os: Option<Os>,
+    /// Why the ecosystem needs a host that serves anyone's content (an object store, a
+    /// release-asset host): the host is one `check` labels as risky
+    /// (`src/policy/lint/risky_hosts.toml`), and `init` repeats this reason.
+    #[serde(default)]
+    pub risk: Option<String>,
     pub source: String,
 }
 
@@ -104,7 +116,121 @@ pub struct PathEntry {
     pub linux: Option<String>,
     #[serde(default)]
     pub macos: Option<String>,
+    /// `[[write]]` only (issue 14): `srt-gen run` gives the sandbox its own folder
+    /// `<cache root>/<fragment>/<own>` instead of this path (`<other fragment>/<name>` names
+    /// a folder another fragment shares, such as npm's cache for the MCP presets), and
+    /// sets `var` to it. `.srt.json` keeps this path, for plain srt users.
+    #[serde(default)]
+    pub own: Option<String>,
+    /// The tool's own variable that moves this cache (with `own`).
+    #[serde(default)]
+    pub var: Option<String>,
+    /// Other spellings of `var` the tool also reads: set to the same folder.
+    #[serde(default)]
+    pub vars: Vec<String>,
+    /// What `var` is set to, when it is more than the folder: `{}` stands for the folder,
+    /// `${NAME}` for this machine's variables (`${MAVEN_OPTS:+${MAVEN_OPTS} }-Dmaven.repo.local={}`).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// With `own`: only `srt-gen run` uses this folder; `.srt.json` leaves the tool's
+    /// default path out (it holds code plain srt must not make writable, such as uv's
+    /// tools or virtualenv's seed wheels, and the tool copes without it).
+    #[serde(default)]
+    pub run_only: bool,
     pub source: String,
+}
+
+/// How a user's configuration file is read by its tool, for `run` to carry the settings in
+/// and keep the secrets out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigEntry {
+    /// Where the user's file is, spelled as a path template.
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub linux: Option<String>,
+    #[serde(default)]
+    pub macos: Option<String>,
+    /// The tool's variable that names its configuration file: `run` writes a copy without
+    /// the secrets and points the variable at it.
+    #[serde(default)]
+    pub var: Option<String>,
+    #[serde(default)]
+    pub vars: Vec<String>,
+    /// The variable names the folder that holds the file (POETRY_CONFIG_DIR), not the file.
+    #[serde(default)]
+    pub var_folder: bool,
+    /// The tool needs the file to exist (Hatch creates it otherwise, and fails): an empty
+    /// copy when the user has none.
+    #[serde(default)]
+    pub required: bool,
+    /// Instead of a variable: the copy goes into this `own` folder of the fragment (the
+    /// tool reads it from its home, which `run` moved there), under the file's own name.
+    #[serde(default)]
+    pub into: Option<String>,
+    /// The tool also reads this relative path in every folder above the one it runs in
+    /// (cargo: `.cargo/config.toml`). When the user's file is one of those, the tool reads
+    /// the original whatever `var` or `into` say: no copy, and its secrets are masked.
+    #[serde(default)]
+    pub walk: Option<String>,
+    /// How to read the file for a copy (`var` or `into`); a file only masked needs none.
+    #[serde(default)]
+    pub format: Option<ConfigFormat>,
+    /// Keys whose values are secrets (`*` matches any text, case is ignored): the copy
+    /// leaves them out.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Keys the copy leaves out because they would take the tool around srt's proxy
+    /// (a proxy of the user's own) or otherwise break it inside.
+    #[serde(default)]
+    pub drop: Vec<String>,
+    /// For a tool that reads the file at its own path: srt's `credentials.files` extract
+    /// pattern (JavaScript syntax, flags `gd`; group 1 is the secret). On Linux, srt shows
+    /// the file with every match replaced by a stand-in; elsewhere the file stays unreadable.
+    #[serde(default)]
+    pub mask: Option<String>,
+    pub source: String,
+}
+
+/// The formats the copier understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigFormat {
+    /// `key=value` lines, `;`/`#` comments, `//host/:key` scoped keys (npm, pnpm, Bun).
+    Npmrc,
+    /// INI: `[section]`, `key = value` or `key: value`, indented continuation lines (pip).
+    Ini,
+    /// TOML (cargo, Poetry, PDM, Hatch, uv).
+    Toml,
+    /// Flat `KEY: value` YAML lines (Bundler's config).
+    Yaml,
+    /// JSON (Composer).
+    Json,
+    /// Java properties: `key=value` or `key: value` lines (Gradle).
+    Properties,
+}
+
+/// One assignment the wrapper makes inside the sandbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InsideEntry {
+    pub var: String,
+    /// A literal, `${NAME}` alone (a copy of srt's variable NAME, known only inside:
+    /// srt's proxy address carries a per-run token), or text with `${TMPDIR}` (the
+    /// sandbox's temp folder, known before launch).
+    pub value: String,
+    pub source: String,
+}
+
+impl ConfigEntry {
+    pub fn template(&self, os: Os) -> Option<&str> {
+        let specific = match os {
+            Os::Linux => self.linux.as_deref(),
+            Os::Macos => self.macos.as_deref(),
+        };
+        specific.or(self.path.as_deref())
+    }
 }
 
 impl PathEntry {
@@ -189,7 +315,7 @@ impl Fragment {
             (List::DenyWrite, &self.deny_write),
             (List::DenyRead, &self.deny_read),
         ] {
-            for e in entries {
+            for e in entries.iter().filter(|e| !e.run_only) {
                 for &os in platforms {
                     let Some(t) = e.template(os) else { continue };
                     if let Some(value) = env.expand_path(t, os) {
@@ -272,6 +398,34 @@ pub fn parse_fragment(text: &str, origin: &str) -> Result<Fragment, Error> {
             return Err(bad(format!("host `{}`: {why}", h.host)));
         }
     }
+    for (i, e) in frag.write.iter().enumerate() {
+        check_own(&frag, e, i).map_err(&bad)?;
+    }
+    for e in frag.deny_write.iter().chain(&frag.deny_read) {
+        if e.own.is_some()
+            || e.var.is_some()
+            || !e.vars.is_empty()
+            || e.value.is_some()
+            || e.run_only
+        {
+            return Err(bad(format!(
+                "a deny entry ({}) cannot take `own`, `var`, `vars`, `value` or `run-only`: they are for [[write]]",
+                e.source
+            )));
+        }
+    }
+    for c in &frag.config {
+        check_config(&frag, c).map_err(&bad)?;
+    }
+    for i in &frag.inside {
+        check_var_name(&i.var).map_err(|w| bad(format!("[[inside]] {w}")))?;
+        check_inside_value(&i.value).map_err(|w| bad(format!("[[inside]] {}: {w}", i.var)))?;
+    }
+    for h in &frag.hosts {
+        if h.risk.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(bad(format!("host `{}`: an empty `risk`", h.host)));
+        }
+    }
     for e in frag
         .write
         .iter()
@@ -295,6 +449,152 @@ pub fn parse_fragment(text: &str, origin: &str) -> Result<Fragment, Error> {
         }
     }
     Ok(frag)
+}
+
+/// A variable name srt-gen can set and the wrapper can take.
+pub fn check_var_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{name}` is not a variable name"))
+    }
+}
+
+/// `name` or `fragment/name`, each lowercase letters, digits and `-`.
+fn check_own_name(own: &str) -> Result<(), String> {
+    let parts: Vec<&str> = own.split('/').collect();
+    let ok = parts.len() <= 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "own `{own}` must be a name or fragment/name (lowercase letters, digits, `-`)"
+        ))
+    }
+}
+
+fn check_own(frag: &Fragment, e: &PathEntry, _i: usize) -> Result<(), String> {
+    match (&e.own, &e.var) {
+        (None, None) => {
+            if !e.vars.is_empty() || e.value.is_some() || e.run_only {
+                return Err(format!(
+                    "a write entry ({}) has `vars`, `value` or `run-only` without `own` and `var`",
+                    e.source
+                ));
+            }
+            Ok(())
+        }
+        (Some(own), Some(var)) => {
+            check_own_name(own)?;
+            for v in std::iter::once(var).chain(&e.vars) {
+                check_var_name(v)?;
+            }
+            if let Some(value) = &e.value {
+                if !value.contains("{}") {
+                    return Err(format!(
+                        "value `{value}` of {var} must hold `{{}}`, the folder"
+                    ));
+                }
+                crate::env::check_inner(value).map_err(|w| format!("value `{value}`: {w}"))?;
+            }
+            let _ = frag;
+            Ok(())
+        }
+        _ => Err(format!(
+            "a write entry ({}) needs both `own` and `var`, or neither",
+            e.source
+        )),
+    }
+}
+
+fn check_config(frag: &Fragment, c: &ConfigEntry) -> Result<(), String> {
+    let what = format!("a [[config]] entry ({})", c.source);
+    if c.path.is_none() && c.linux.is_none() && c.macos.is_none() {
+        return Err(format!("{what} has neither `path` nor `linux`/`macos`"));
+    }
+    for t in [&c.path, &c.linux, &c.macos].into_iter().flatten() {
+        crate::env::check_template(t).map_err(|why| format!("path `{t}`: {why}"))?;
+    }
+    if (c.var.is_some() || c.into.is_some()) && c.format.is_none() {
+        return Err(format!(
+            "{what} makes a copy (`var` or `into`) and needs `format`"
+        ));
+    }
+    if c.var.is_some() && c.into.is_some() {
+        return Err(format!("{what} sets both `var` and `into`"));
+    }
+    if c.var.is_none() && (!c.vars.is_empty() || c.var_folder) {
+        return Err(format!("{what} has `vars` or `var-folder` without `var`"));
+    }
+    if c.required && c.var.is_none() && c.into.is_none() {
+        return Err(format!("{what}: `required` needs `var` or `into`"));
+    }
+    for v in c.var.iter().chain(&c.vars) {
+        check_var_name(v)?;
+    }
+    if let Some(into) = &c.into {
+        let known = frag.write.iter().any(|w| w.own.as_deref() == Some(into));
+        if !known {
+            return Err(format!(
+                "{what}: `into = \"{into}\"` names no `own` folder of this fragment's [[write]] entries"
+            ));
+        }
+    }
+    if let Some(w) = &c.walk {
+        if w.starts_with('/') || w.split('/').any(|p| p.is_empty() || p == "..") {
+            return Err(format!("{what}: `walk` must be a plain relative path"));
+        }
+    }
+    if c.var.is_none() && c.into.is_none() && c.mask.is_none() {
+        return Err(format!(
+            "{what} needs `var` or `into` (a copy) or `mask` (the tool reads the file at its own path)"
+        ));
+    }
+    if let Some(m) = &c.mask {
+        let re = regex::Regex::new(m).map_err(|e| format!("{what}: mask does not compile: {e}"))?;
+        if re.captures_len() < 2 {
+            return Err(format!("{what}: mask needs a capture group (the secret)"));
+        }
+        // srt runs the pattern as JavaScript with flags `gd`: no inline flags.
+        if m.contains("(?") && m.replace("(?:", "").contains("(?") {
+            return Err(format!(
+                "{what}: mask may use `(?:` groups only (srt compiles it as JavaScript)"
+            ));
+        }
+    }
+    for k in c.secrets.iter().chain(&c.drop) {
+        if k.is_empty() {
+            return Err(format!("{what}: an empty key in `secrets` or `drop`"));
+        }
+    }
+    Ok(())
+}
+
+/// A literal, `${NAME}` alone (a copy of srt's variable inside), or text in which
+/// `${TMPDIR}` is the sandbox's temp folder and other `${...}` templates are this
+/// machine's variables, expanded before launch.
+fn check_inside_value(v: &str) -> Result<(), String> {
+    if let Some(name) = v.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        if !name.contains(['$', '{', '}', ':']) {
+            return check_var_name(name);
+        }
+    }
+    if v.contains("${HTTPS_PROXY") || v.contains("${HTTP_PROXY") {
+        return Err(format!(
+            "`{v}`: srt's proxy address is known only inside; copy it whole (`${{HTTPS_PROXY}}`)"
+        ));
+    }
+    crate::env::check_inner(v).map_err(|w| format!("`{v}`: {w}"))
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ use crate::detect::{MarkerSet, Markers};
 use crate::env::Env;
 use crate::error::Error;
 
-pub use fragment::{parse_fragment, Fragment, HostEntry, Kind, List, PathEntry, Resolved};
+pub use fragment::{
+    parse_fragment, ConfigEntry, ConfigFormat, Fragment, HostEntry, InsideEntry, Kind, List,
+    PathEntry, Resolved,
+};
 
 /// Every built-in catalog file, as `(relative path, text)`; the list is written by build.rs.
 const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));

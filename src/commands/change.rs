@@ -24,6 +24,8 @@ pub struct ChangeOptions {
     /// With `dry_run`: the whole files instead of their diff.
     pub full: bool,
     pub json: bool,
+    /// `add --shared-caches`: `run` leaves these fragments' caches shared with the user's tools.
+    pub shared_caches: bool,
 }
 
 /// `srt-gen add` (`adding`) and `srt-gen remove`.
@@ -33,10 +35,14 @@ pub fn execute(base: &Path, env: &Env, opts: &ChangeOptions, adding: bool) -> Re
         dry_run,
         full,
         json,
+        shared_caches,
     } = opts;
     let (dry_run, json) = (*dry_run, *json);
     let (change, verb) = if adding {
-        (add(base, names, env, dry_run)?, "add")
+        (
+            add_core(base, names, env, dry_run, &[], None, *shared_caches)?,
+            "add",
+        )
     } else {
         (remove(base, names, env, dry_run)?, "remove")
     };
@@ -146,6 +152,20 @@ pub fn add_with(
     refresh: &[&str],
     given: Option<Catalog>,
 ) -> Result<Change, Error> {
+    add_core(start, names, env, dry_run, refresh, given, false)
+}
+
+/// [`add_with`], and with `shared`, the named fragments' caches stay shared with the
+/// user's own tools in `run` (`add NAME --shared-caches`, recorded in `srtGen.sharedCaches`).
+fn add_core(
+    start: &Path,
+    names: &[String],
+    env: &Env,
+    dry_run: bool,
+    refresh: &[&str],
+    given: Option<Catalog>,
+    shared: bool,
+) -> Result<Change, Error> {
     // `base` is what the change builds on: the project's `.srt.json`, or, when it has none,
     // the policy `init` plans (then nothing is on disk to compare against).
     let found = super::locate(start, env, "add")?;
@@ -209,6 +229,14 @@ pub fn add_with(
         if let Some(w) = &frag.warning {
             cautions.push(format!("{}: {w}", frag.name));
         }
+        for h in &frag.hosts {
+            if let Some(why) = &h.risk {
+                cautions.push(format!(
+                    "{}: {} serves anyone's content; it is here because {why}",
+                    frag.name, h.host
+                ));
+            }
+        }
         let refreshing = refresh.contains(&frag.name.as_str())
             && fragments
                 .get(&frag.name)
@@ -226,7 +254,20 @@ pub fn add_with(
         excluded.remove(&frag.name);
         changed.push(frag.name.clone());
     }
-    let new = crate::policy::compose::compose(Some(&base), fragments, excluded);
+    let mut new = crate::policy::compose::compose(Some(&base), fragments, excluded);
+    if shared {
+        if let Some(r) = new.record.as_mut() {
+            for name in names {
+                let frag = catalog.get(name).expect("checked above");
+                if r.shared_caches.insert(frag.name.clone()) {
+                    cautions.push(format!(
+                        "{}: `srt-gen run` uses its caches where your own tools keep them; code written there inside the sandbox runs outside it later",
+                        frag.name
+                    ));
+                }
+            }
+        }
+    }
     // A change follows the recipes block only where srt-gen already wrote one.
     let justfile = if initialised {
         JustfileMode::Always

@@ -218,6 +218,9 @@ pub struct RiskyHost {
     pub what: String,
     /// The fragments (or "your entry") that allow it.
     pub from: Vec<String>,
+    /// Why the ecosystem that brings it needs it (the catalog entry's `risk`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// What `--subproject` changed in the enclosing project's policy.
@@ -461,7 +464,7 @@ fn finish(
         },
     )?;
     written.warnings.extend(warnings);
-    let risky_hosts = risky_hosts(&new);
+    let risky_hosts = risky_hosts(&new, &catalog);
     // The linter's warning for each of these says the same at length: the summary's
     // `open host` line stands for it (`srt-gen check` keeps the long form).
     written.warnings.retain(|w| {
@@ -546,7 +549,7 @@ fn finish(
 
 /// The allowed hosts that serve anyone's content, each with the fragments whose entries
 /// allow it (or the user's own entry).
-fn risky_hosts(s: &Settings) -> Vec<RiskyHost> {
+fn risky_hosts(s: &Settings, catalog: &Catalog) -> Vec<RiskyHost> {
     let record = s.record.clone().unwrap_or_default();
     let key = List::AllowedDomains.key();
     let mut out: Vec<RiskyHost> = Vec::new();
@@ -563,6 +566,12 @@ fn risky_hosts(s: &Settings) -> Vec<RiskyHost> {
                 _ => n.clone(),
             })
             .collect();
+        let why = from
+            .iter()
+            .filter_map(|n| catalog.get(n))
+            .flat_map(|f| &f.hosts)
+            .find(|h| h.host.eq_ignore_ascii_case(host))
+            .and_then(|h| h.risk.clone());
         if from.is_empty() || record.yours.get(key).is_some_and(|y| y.contains(host)) {
             from.push("your entry".into());
         }
@@ -570,6 +579,7 @@ fn risky_hosts(s: &Settings) -> Vec<RiskyHost> {
             host: host.to_string(),
             what: what.to_string(),
             from,
+            why,
         });
     }
     out
@@ -685,10 +695,14 @@ pub fn render_summary(s: &InitSummary, settings_name: &str, justfile_name: Optio
     out.push_str(&summary::render_totals(&s.counts));
     for r in &s.risky_hosts {
         out.push_str(&format!(
-            "  open host: {} (allowed by {}): {}\n",
+            "  open host: {} (allowed by {}): {}{}\n",
             r.host,
             r.from.join(", "),
-            r.what
+            r.what,
+            r.why
+                .as_ref()
+                .map(|w| format!("; it is here because {w}"))
+                .unwrap_or_default()
         ));
     }
     let describe = |o: FileOutcome| o.describe(s.dry_run);

@@ -53,6 +53,9 @@ pub fn run(cwd: &Path, env: &Env, cmd: &RunCommand) -> Result<u8, Error> {
         }
         return Ok(0);
     }
+    for line in crate::sandbox::toolchains::apply(&prepared.toolchains, opts.toolchains) {
+        ui::status(&format!("srt-gen run: toolchain: {line}\n"));
+    }
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.pre.apply()? {
         ui::status(&format!("srt-gen run: {line}\n"));
@@ -184,6 +187,10 @@ pub struct RunReport {
     pub policy: RunPolicy,
     /// Files written before srt starts (sanitized copies, seeded agent settings).
     pub write: Vec<String>,
+    /// Toolchains the project pins that are installed before srt starts, outside.
+    pub toolchains: Vec<ToolchainView>,
+    /// Pins left alone, with why (a value that fails its check, no installer).
+    pub toolchain_notes: Vec<String>,
     /// srt's command line, as a shell would take it.
     pub command_line: String,
     /// The command's exit status (128+N for signal N).
@@ -210,6 +217,14 @@ pub struct SrtView {
     /// Why it was not found, with how to install it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ui::json::ErrorInfo>,
+}
+
+/// One toolchain install: what, and the commands, as a shell would take them.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolchainView {
+    pub what: String,
+    pub command: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -269,6 +284,16 @@ impl RunReport {
                 .collect(),
             policy: p.policy.clone(),
             write: p.policy.files.iter().map(|f| env.tilde(&f.path)).collect(),
+            toolchains: p
+                .toolchains
+                .installs
+                .iter()
+                .map(|i| ToolchainView {
+                    what: i.what.clone(),
+                    command: i.shell(),
+                })
+                .collect(),
+            toolchain_notes: p.toolchains.notes.clone(),
             command_line: p.launch.shell_line(),
             exit: None,
             signal: None,
@@ -358,6 +383,12 @@ fn dry_run_text(r: &RunReport, env: &Env) -> String {
             Inside::DropItem { var, item } => format!("{var} without {item}"),
         };
         let _ = writeln!(s, "inside      {text}");
+    }
+    for n in &r.toolchain_notes {
+        let _ = writeln!(s, "toolchain   {n}");
+    }
+    for t in &r.toolchains {
+        let _ = writeln!(s, "toolchain   {}: {}", t.what, t.command);
     }
     let _ = writeln!(s, "command     {}", r.command_line);
     s

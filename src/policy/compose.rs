@@ -23,12 +23,20 @@ pub fn compose(
 ) -> Settings {
     let mut out = existing.cloned().unwrap_or_default();
     let old = existing.and_then(|s| s.record.clone()).unwrap_or_default();
+    // A fragment that is no longer active takes its shared-caches choice with it.
+    let shared_caches = old
+        .shared_caches
+        .iter()
+        .filter(|n| fragments.contains_key(*n))
+        .cloned()
+        .collect();
     let mut record = Record {
         version: RECORD_VERSION,
         fragments,
         excluded,
         no_project_hosts: old.no_project_hosts,
         platforms: old.platforms.clone(),
+        shared_caches,
         no_agent: old.no_agent,
         subprojects: old.subprojects.clone(),
         agent: old.agent.clone(),

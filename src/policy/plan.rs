@@ -33,6 +33,10 @@ pub struct PlanOptions {
     /// A folder below the project (relative, `/`-separated) that gets a policy of its own
     /// (`init --subproject` there): recorded, and its srt-gen files write-protected.
     pub declare_subproject: Option<String>,
+    /// `--shared-caches`: fragments whose caches `run` leaves shared with the user's tools.
+    pub shared_caches: Vec<String>,
+    /// `--own-caches`: fragments that get the sandbox's own caches again.
+    pub own_caches: Vec<String>,
 }
 
 /// The composed policy of an `init`, before anything is written.
@@ -147,6 +151,7 @@ pub fn plan(
         r.no_agent = no_agent;
         r.subprojects = subprojects;
         r.agent = agent_name.filter(|n| n != crate::catalog::agent::DEFAULT_AGENT);
+        shared_caches(r, &catalog, opts)?;
     }
     // The gate on what srt-gen generated runs in `output::write`, once per write.
     warnings.extend(detection.warnings.iter().cloned());
@@ -199,6 +204,35 @@ pub fn agent_entries(
         endpoint,
         login,
     })
+}
+
+/// `--shared-caches` and `--own-caches`: names of active fragments (as `list` shows them).
+fn shared_caches(
+    record: &mut crate::policy::settings::Record,
+    catalog: &Catalog,
+    opts: &PlanOptions,
+) -> Result<(), Error> {
+    for (names, share) in [(&opts.shared_caches, true), (&opts.own_caches, false)] {
+        for n in names {
+            let name = catalog
+                .get(n)
+                .map(|f| f.name.clone())
+                .filter(|name| record.fragments.contains_key(name))
+                .ok_or_else(|| {
+                    let active: Vec<&str> = record.fragments.keys().map(String::as_str).collect();
+                    Error::Usage(format!(
+                        "`{n}` is not an active fragment of this project (active: {})",
+                        active.join(", ")
+                    ))
+                })?;
+            if share {
+                record.shared_caches.insert(name);
+            } else {
+                record.shared_caches.remove(&name);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The platforms fragments are resolved for: as chosen (`--platform`), else as the

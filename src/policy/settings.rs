@@ -171,6 +171,11 @@ pub struct Record {
     /// JSON under the same key.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub subprojects: BTreeSet<String>,
+    /// `init --shared-caches NAME` / `add NAME --shared-caches`: fragments whose caches
+    /// `run` leaves as they are in this file, shared with the user's own tools, instead of
+    /// giving the sandbox its own (`check` warns: code can leave the sandbox that way).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub shared_caches: BTreeSet<String>,
     /// The agent the recipes and `run` start (`init --agent NAME`); none: the default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,

@@ -28,6 +28,7 @@ pub mod seed;
 pub mod srt;
 pub mod state;
 mod supervise;
+pub mod toolchains;
 pub mod trace;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,8 @@ pub struct RunOptions {
     pub parent_proxy: bool,
     pub prompt: Option<String>,
     pub srt: Option<PathBuf>,
+    /// Whether to install the toolchains the project pins before the sandbox starts.
+    pub toolchains: toolchains::Mode,
     pub command: Vec<String>,
 }
 
@@ -82,6 +85,8 @@ pub struct Prepared {
     pub missing: Vec<Missing>,
     pub pre: Preflight,
     pub launch: Launch,
+    /// The toolchains the project pins that are not installed yet (see [`toolchains`]).
+    pub toolchains: toolchains::Plan,
 }
 
 /// The project, `.srt.json` and the run policy for a run started in `cwd`, with the
@@ -240,6 +245,20 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         return Err(Error::Environment(missing_message(&missing)));
     }
     let pre = preflight(&project, &policy.settings, env)?;
+    let fragments: Vec<&str> = settings.fragment_names().collect();
+    let sandbox_env: Vec<(String, String)> = policy
+        .env_set
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let toolchains = toolchains::plan(
+        &project,
+        &workdir,
+        &fragments,
+        env,
+        &state::StateDirs::for_env(env).runs,
+        &sandbox_env,
+    );
     let command = if opts.command.is_empty() {
         let agent = crate::catalog::agent::chosen(&catalog, settings.agent_name())?;
         crate::catalog::agent::commands(
@@ -266,5 +285,6 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         missing,
         pre,
         launch,
+        toolchains,
     })
 }

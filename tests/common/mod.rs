@@ -319,3 +319,72 @@ pub fn fragment_names(settings: &serde_json::Value) -> Vec<String> {
         .cloned()
         .collect()
 }
+
+/// Every file and folder under `dir` (names, kinds, modes, sizes, content digests, link
+/// targets), except the relative paths that start with one of `skip`: what
+/// "byte-identical" compares.
+pub fn fingerprint(dir: &Path, skip: &[&str]) -> Vec<String> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    use std::os::unix::fs::PermissionsExt;
+    fn walk(root: &Path, dir: &Path, skip: &[&str], out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut entries: Vec<_> = rd.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap().display().to_string();
+            if skip
+                .iter()
+                .any(|s| rel == *s || rel.starts_with(&format!("{s}/")))
+            {
+                continue;
+            }
+            let Ok(m) = std::fs::symlink_metadata(&p) else {
+                continue;
+            };
+            let mode = m.permissions().mode();
+            if m.file_type().is_symlink() {
+                let to = std::fs::read_link(&p).unwrap_or_default();
+                out.push(format!("{rel} link {}", to.display()));
+            } else if m.is_dir() {
+                // A folder made only to hold a skipped one (`.cache` for `.cache/srt-gen`)
+                // is not listed itself.
+                let holds_skipped = skip.iter().any(|s| s.starts_with(&format!("{rel}/")));
+                if !holds_skipped {
+                    out.push(format!("{rel}/ {mode:o}"));
+                }
+                walk(root, &p, skip, out);
+            } else {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                let mut h = DefaultHasher::new();
+                bytes.hash(&mut h);
+                out.push(format!(
+                    "{rel} {mode:o} {} {:016x}",
+                    bytes.len(),
+                    h.finish()
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, skip, &mut out);
+    out
+}
+
+/// What changed between two fingerprints, for an assertion message.
+pub fn fingerprint_diff(before: &[String], after: &[String]) -> String {
+    let gone: Vec<&String> = before.iter().filter(|l| !after.contains(l)).collect();
+    let new: Vec<&String> = after.iter().filter(|l| !before.contains(l)).collect();
+    format!("gone or changed: {gone:#?}\nnew or changed: {new:#?}")
+}
+
+/// What srt-gen itself makes in a home: its own state, and the agent's folders (the agent
+/// fragment's, not a package manager's).
+pub const SRT_GEN_OWN: &[&str] = &[
+    ".cache/srt-gen",
+    ".local/state/srt-gen",
+    ".claude",
+    ".claude.json",
+];

@@ -62,7 +62,11 @@ fn resolve(spelled: &str, ctx: &LintContext<'_>) -> PathBuf {
 }
 
 /// A read deny and the paths it covers, as srt resolves them: `denyRead` entries and
-/// `credentials.files` entries in `deny` mode.
+/// `credentials.files` entries in `deny` or `mask` mode. A mask keeps the file readable
+/// with every token replaced by a stand-in (the run policy does that for tools that stop on
+/// an unreadable `~/.npmrc` or `~/.yarnrc.yml`, issue 14), so the secret stays out, which
+/// is what the floor keeps; where the stand-in may be swapped back is `injectHosts`' own
+/// check.
 fn denied(top: &Map<String, Value>, ctx: &LintContext<'_>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = top
         .get("filesystem")
@@ -80,7 +84,12 @@ fn denied(top: &Map<String, Value>, ctx: &LintContext<'_>) -> Vec<PathBuf> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter(|f| f.get("mode").and_then(Value::as_str) == Some("deny"))
+            .filter(|f| {
+                matches!(
+                    f.get("mode").and_then(Value::as_str),
+                    Some("deny") | Some("mask")
+                )
+            })
             .filter_map(|f| f.get("path").and_then(Value::as_str))
             .map(|s| resolve(s, ctx)),
     );
@@ -257,6 +266,28 @@ mod tests {
                 (Severity::Warning, "filesystem.allowRead[1]"),
             ]
         );
+    }
+
+    #[test]
+    fn a_masked_credential_file_keeps_the_floor_and_an_unmasked_one_does_not() {
+        // The run policy trades `~/.npmrc`'s deny for a mask (issue 14): tokens stay out.
+        let mut v = base();
+        let rest: Vec<Value> = all_floor(&[])
+            .into_iter()
+            .filter(|p| p != "~/.npmrc")
+            .map(Value::String)
+            .collect();
+        v["filesystem"]["denyRead"] = Value::Array(rest);
+        let floor_errors = |v: &Value| {
+            with_floor(v, &[])
+                .into_iter()
+                .filter(|x| x.key == "filesystem.denyRead")
+                .count()
+        };
+        assert_eq!(floor_errors(&v), 1, "~/.npmrc is neither denied nor masked");
+        v["credentials"] = json!({"files": [{"path": "~/.npmrc", "mode": "mask",
+            "extract": "(?<=_authToken=).*", "injectHosts": ["never.invalid"]}]});
+        assert_eq!(floor_errors(&v), 0, "a mask keeps the token out");
     }
 
     #[test]

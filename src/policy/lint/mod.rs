@@ -153,6 +153,9 @@ pub fn lint(value: &Value, ctx: &LintContext<'_>) -> Vec<Finding> {
         }
     };
     let generated = generated_entries(record.as_ref());
+    if let Some(rec) = &record {
+        check_shared_caches(rec, &mut out);
+    }
     hosts::check_hosts(top, record.as_ref(), &mut out);
     paths::check_paths(top, ctx, &generated, &mut out);
     check_platform(top, ctx, &mut out);
@@ -196,6 +199,20 @@ fn generated_entries(record: Option<&Record>) -> BTreeMap<String, Vec<String>> {
         }
     }
     out
+}
+
+/// `init --shared-caches`: `run` leaves those caches where the user's own tools read them.
+fn check_shared_caches(rec: &Record, out: &mut Vec<Finding>) {
+    for name in &rec.shared_caches {
+        out.push(Finding::new(
+            Severity::Warning,
+            format!("{RECORD_KEY}.sharedCaches"),
+            format!(
+                "`{name}`'s caches are shared with your own tools: code a sandboxed run writes there (a package's build script, a downloaded tool) runs outside the sandbox later"
+            ),
+            format!("`srt-gen init --own-caches {name}` gives the sandbox its own caches again"),
+        ));
+    }
 }
 
 fn check_platform(top: &Map<String, Value>, ctx: &LintContext<'_>, out: &mut Vec<Finding>) {

@@ -182,6 +182,13 @@ mod tests {
         );
         let mut s = crate::policy::compose::compose(None, fragments, Default::default());
         s.record.as_mut().unwrap().platforms = vec![e.os];
+        // The caches step would give the sandbox its own pip cache; this test is about the
+        // user's paths as this machine resolves them.
+        s.record
+            .as_mut()
+            .unwrap()
+            .shared_caches
+            .insert("python".into());
         s
     }
 

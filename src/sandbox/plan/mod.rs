@@ -18,6 +18,7 @@
 
 mod agent;
 mod caches;
+mod configs;
 mod floor;
 mod git;
 mod machine;
