@@ -7,7 +7,7 @@
 //! styles, `~/.claude.json`'s MCP servers; SSH and cloud credentials; the environment).
 //!
 //! Each test asserts that the work happened (the agent CLIs exit 0 on several silent
-//! failures, claude-code.md §3), that the user's home is byte-identical afterwards outside the
+//! failures, seen with Claude Code 2.1.197), that the user's home is byte-identical afterwards outside the
 //! caches the policy grants and srt-gen's own state, and that no secret reached anything the
 //! agent sent to the model. The environment is printed through base64 and into a project
 //! file: srt's proxy swaps a masked key's stand-in back to the real key in every request to

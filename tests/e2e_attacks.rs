@@ -635,7 +635,7 @@ fn placeholders_never_break_the_users_tools_meanwhile() {
     }
 }
 
-/// srt-deep.md §9: srt passes a high descriptor it inherited into the sandbox, writable: a
+/// Seen with srt 0.0.83: srt passes a high descriptor it inherited into the sandbox, writable: a
 /// file srt-gen's caller had open (fd 20 here) was written from inside.
 #[test]
 fn no_descriptor_of_srt_gens_caller_reaches_the_sandbox() {

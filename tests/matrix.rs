@@ -464,7 +464,7 @@ struct Run {
     secs: f64,
 }
 
-/// srt's debug lines (srt-deep.md §10): `Allowed by config rule: H:P`, `No matching rule,
+/// srt's debug lines: `Allowed by config rule: H:P`, `No matching rule,
 /// denying: H:P`, `Denied by config rule: H:P`, and the upstream failures behind an
 /// allowed host.
 fn decisions(stderr: &str) -> Decisions {

@@ -1,4 +1,4 @@
-//! One policy per project (DESIGN §4, issue 15.4 and 18.2): every command started below a
+//! One policy per project (issues 15.4 and 18.2): every command started below a
 //! project's root acts on the root's policy (the outermost `.srt.json` within the
 //! repository), a planted policy below it is never used, `init --subproject` gives a
 //! folder a policy of its own that the root records and write-protects; and init's other

@@ -241,7 +241,7 @@ struct Target {
     notes: Vec<String>,
 }
 
-/// DESIGN §4: the project's root (the outermost policy), a declared subproject, or, with
+/// The project's root (the outermost policy), a declared subproject, or, with
 /// no policy yet, the repository's top (asked on a terminal, said otherwise).
 fn choose(start: &Path, env: &Env, opts: &InitOptions) -> Result<Target, Error> {
     let found = Project::find_root(start, env)?;

@@ -67,7 +67,7 @@ pub(crate) fn no_settings(start: &Path) -> Error {
     ))
 }
 
-/// The project a command started in `start` acts on (DESIGN §4: the outermost policy, or
+/// The project a command started in `start` acts on (The outermost policy, or
 /// a declared subproject's), with a note on stderr for each policy or justfile on the way
 /// up that is not used, and why.
 pub(crate) fn locate(start: &Path, env: &Env, command: &str) -> Result<Found, Error> {

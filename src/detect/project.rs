@@ -1,5 +1,5 @@
 //! Where a project is, and where its srt-gen files (`.srt.json`, the justfile) are: one
-//! policy per project (DESIGN §4). [`Project::find_root`] is the one rule every command
+//! policy per project. [`Project::find_root`] is the one rule every command
 //! uses to go from the folder it was started in to the policy it acts on:
 //!
 //! - The walk goes up from the start folder to a bound: the repository's top (the nearest

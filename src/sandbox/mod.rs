@@ -4,7 +4,7 @@
 //! below it reaped (`supervise`), and read what it refused ([`observe`], and from outside
 //! the sandbox, [`trace`]).
 //!
-//! What srt alone gets wrong, and what this stage does about it (SRT-NOTES.md):
+//! What srt alone gets wrong, and what this stage does about it, as observed with srt 0.0.83:
 //! - absent write paths are skipped: the folders the policy names are created first;
 //! - TMPDIR points at `/tmp/claude`: `CLAUDE_CODE_TMPDIR` points it at `.srt-gen/tmp`;
 //! - relative paths and protected files are anchored at srt's working directory: srt is
@@ -106,7 +106,7 @@ pub struct Planned {
 pub fn plan_run(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Planned, Error> {
     let force = opts.force;
     let command = &opts.command;
-    // The project's policy (DESIGN §4), never a nearer one a sandboxed run could have
+    // The project's policy, never a nearer one a sandboxed run could have
     // written; each one passed over is named in `notes`.
     let found = Project::find_root(cwd, env)?;
     if !found.has_policy {

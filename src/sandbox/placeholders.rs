@@ -23,9 +23,9 @@
 //! A placeholder never takes a form that breaks the user's own tools meanwhile (issue 18.7):
 //! a folder where a folder belongs (`.vscode`, `.idea`, `.claude/commands`,
 //! `.srt-gen/fragments`, `.git/hooks`), `{"mcpServers":{}}` for `.mcp.json` and `{}` for
-//! any other JSON file (srt binds a present path read-only and never removes it, srt-deep.md
-//! §8), an empty file elsewhere. One left behind by a killed run is removed by the next run
-//! that finds no other run alive, at its start ([`clean_leftovers`]).
+//! any other JSON file (srt binds a present path read-only and never removes it), an
+//! empty file elsewhere. One left behind by a killed run is removed by the next run that
+//! finds no other run alive, at its start ([`clean_leftovers`]).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read as _, Seek as _, Write as _};

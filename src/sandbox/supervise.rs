@@ -2,7 +2,7 @@
 //! srt-gen the reaper of every orphan below it, nothing left running when the command ends,
 //! and the exit status passed on (128+N for a signal).
 //!
-//! The process chain (srt-deep.md §7, experiment E3): srt-gen → a child that asks the
+//! The process chain (tried with srt 0.0.83): srt-gen → a child that asks the
 //! kernel for SIGKILL when srt-gen dies (`PR_SET_PDEATHSIG`, checked against a parent that
 //! died first) and execs `unshare --pid --fork --kill-child --mount-proc` (and, not as root,
 //! `--user --map-current-user`) → srt, pid 1 of a new PID namespace. When srt-gen is killed,
@@ -10,7 +10,7 @@
 //! kills everything in srt's namespace: bwrap, the command, srt's host-side socat bridge.
 //! srt's bookkeeping goes to a private per-run TMPDIR (in a new PID namespace srt is always
 //! pid 1, and its socket names would collide). Every descriptor above the policy's is
-//! closed at exec (srt passes high descriptors into the sandbox, srt-deep.md §9). Where
+//! closed at exec (srt passes high descriptors into the sandbox, seen with srt 0.0.83). Where
 //! `unshare` cannot run (no user namespaces), srt runs directly, with the parent-death
 //! signal alone, and the run says so.
 //!

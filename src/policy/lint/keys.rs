@@ -1,5 +1,5 @@
 //! srt's keys that make it run a program, read a file or use a proxy on the host, and the
-//! keys that weaken the sandbox (srt-deep.md §4 and §5): each gets a finding that says
+//! keys that weaken the sandbox: each gets a finding that says
 //! what it does. A key that makes srt run or load something from a place the sandbox can
 //! write (the project, a write root, a relative path) is an error no `--force` lifts: the
 //! file comes from the repository, and a sandboxed run could have written what it names.
@@ -106,7 +106,7 @@ fn refused(key: &str, message: String, fix: &str) -> Finding {
 const REMOVE_PROGRAM: &str =
     "remove it: `srt-gen run` gives srt the tools it finds on a PATH cleaned of the project and every write root";
 
-/// The program, file and proxy keys (srt-deep.md §4).
+/// The program, file and proxy keys.
 fn program_keys(
     top: &Map<String, Value>,
     ctx: &LintContext<'_>,
@@ -238,7 +238,7 @@ fn program_keys(
     }
 }
 
-/// The keys that weaken the sandbox (srt-deep.md §5), each with what it opens.
+/// The keys that weaken the sandbox, each with what it opens.
 fn weakening_keys(top: &Map<String, Value>, out: &mut Vec<Finding>) {
     let error = |key: &str, message: &str, fix: &str| {
         Finding::new(Severity::Error, key, message.to_string(), fix.to_string())

@@ -1,5 +1,5 @@
 //! Run policy step: issue 18 (git cannot carry code out). srt protects `.git/config` and
-//! `.git/hooks` (srt-deep.md §6); git runs code from more places than that. What can be
+//! `.git/hooks`; git runs code from more places than that. What can be
 //! protected without breaking git is, here:
 //! - the folder `core.hooksPath` names (read by srt-gen from the repository's and the
 //!   user's git config, never by running git), when a write root covers it: an in-tree
