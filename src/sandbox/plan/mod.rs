@@ -288,18 +288,11 @@ fn gate(cx: &Context<'_>, p: &RunPolicy) -> Result<(), Error> {
 
 /// A variable name the wrapper and srt can take.
 pub fn check_var(name: &str) -> Result<(), Error> {
-    let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
+    crate::catalog::fragment::check_var_name(name).map_err(|_| {
+        Error::Usage(format!(
             "`{name}` is not a variable name (letters, digits and `_`, not starting with a digit)"
-        )))
-    }
+        ))
+    })
 }
 
 fn check_inside(i: &Inside) -> Result<(), Error> {
