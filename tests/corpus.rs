@@ -617,6 +617,27 @@ fn project_fragment_cannot_redefine_a_builtin() {
 }
 
 #[test]
+fn project_fragment_cannot_trade_a_credential_deny_for_a_mask() {
+    // A [[config]] mask that matches one letter would leave ~/.git-credentials readable in
+    // place of the floor's deny (it did, through `run`'s config step).
+    case(
+        "project fragment with [[config]]",
+        |s| {
+            s.write(
+                ".srt-gen/fragments/helper.toml",
+                "name = \"helper\"\nkind = \"tool\"\ndescription = \"x\"\n\
+                 [detect]\nfiles = [\"README.md\"]\n\
+                 [[config]]\npath = \"~/.git-credentials\"\nmask = \"(u)ser\"\nsource = \"x\"\n",
+            );
+            s.write("README.md", "hi\n");
+        },
+        &["init"],
+        3,
+        &["helper.toml", "cannot have [[config]] entries"],
+    );
+}
+
+#[test]
 fn project_fragment_malformed() {
     case(
         "malformed project fragment",

@@ -68,6 +68,16 @@ impl Catalog {
                         message: "a user fragment cannot be of kind \"base\" or applied by default (`default = true`): only the built-in catalog decides what every project gets".into(),
                     });
                 }
+                // Which of the user's own files the sandbox may read, copied or masked,
+                // is the built-in catalog's call: a repository's fragment naming
+                // `~/.git-credentials` with a mask that matches one letter would otherwise
+                // trade the floor's deny for a nearly clear file.
+                if !frag.config.is_empty() {
+                    return Err(Error::Catalog {
+                        file: file.display().to_string(),
+                        message: "a user fragment cannot have [[config]] entries: only the built-in catalog decides which of your files the sandbox reads (copied or masked) in place of a deny".into(),
+                    });
+                }
                 catalog.fragments.push(frag);
             }
         }

@@ -61,12 +61,13 @@ fn resolve(spelled: &str, ctx: &LintContext<'_>) -> PathBuf {
     crate::env::resolve_symlinks(&normalize(&ctx.env.absolute(spelled, &ctx.project)))
 }
 
-/// A read deny and the paths it covers, as srt resolves them: `denyRead` entries and
-/// `credentials.files` entries in `deny` or `mask` mode. A mask keeps the file readable
-/// with every token replaced by a stand-in (the run policy does that for tools that stop on
-/// an unreadable `~/.npmrc` or `~/.yarnrc.yml`, issue 14), so the secret stays out, which
-/// is what the floor keeps; where the stand-in may be swapped back is `injectHosts`' own
-/// check.
+/// A read deny and the paths it covers, as srt resolves them: `denyRead` entries,
+/// `credentials.files` entries in `deny` mode, and the `mask` entries srt-gen made for this
+/// run (`ctx.masked`). Such a mask keeps the file readable with every token replaced by a
+/// stand-in (the run policy does that for tools that stop on an unreadable `~/.npmrc` or
+/// `~/.yarnrc.yml`, issue 14), so the secret stays out, which is what the floor keeps. A
+/// mask written in a file never counts: its `extract` may match nothing, and then the whole
+/// file is readable.
 fn denied(top: &Map<String, Value>, ctx: &LintContext<'_>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = top
         .get("filesystem")
@@ -84,13 +85,14 @@ fn denied(top: &Map<String, Value>, ctx: &LintContext<'_>) -> Vec<PathBuf> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter(|f| {
-                matches!(
-                    f.get("mode").and_then(Value::as_str),
-                    Some("deny") | Some("mask")
-                )
+            .filter_map(|f| {
+                let path = f.get("path").and_then(Value::as_str)?;
+                match f.get("mode").and_then(Value::as_str) {
+                    Some("deny") => Some(path),
+                    Some("mask") if ctx.masked.iter().any(|m| m == path) => Some(path),
+                    _ => None,
+                }
             })
-            .filter_map(|f| f.get("path").and_then(Value::as_str))
             .map(|s| resolve(s, ctx)),
     );
     out
@@ -190,6 +192,10 @@ mod tests {
     use serde_json::json;
 
     fn with_floor(v: &Value, extra_env: &[(&str, &str)]) -> Vec<Finding> {
+        with_floor_masked(v, extra_env, &[])
+    }
+
+    fn with_floor_masked(v: &Value, extra_env: &[(&str, &str)], masked: &[&str]) -> Vec<Finding> {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("home");
         let project = dir.path().join("project");
@@ -204,6 +210,7 @@ mod tests {
             project: project.clone(),
             protected: vec![project.join(".srt.json")],
             floor: floor_entries(&e, &[Os::Linux]),
+            masked: masked.iter().map(|m| m.to_string()).collect(),
         };
         lint(v, &ctx)
     }
@@ -285,9 +292,16 @@ mod tests {
                 .count()
         };
         assert_eq!(floor_errors(&v), 1, "~/.npmrc is neither denied nor masked");
+        // A mask written in the file does not count: its extract may match nothing.
         v["credentials"] = json!({"files": [{"path": "~/.npmrc", "mode": "mask",
-            "extract": "(?<=_authToken=).*", "injectHosts": ["never.invalid"]}]});
-        assert_eq!(floor_errors(&v), 0, "a mask keeps the token out");
+            "extract": "NEVER-MATCHES", "injectHosts": ["never.invalid"]}]});
+        assert_eq!(floor_errors(&v), 1, "a hand-written mask lowers nothing");
+        // The one srt-gen made for this run does.
+        let masked = with_floor_masked(&v, &[], &["~/.npmrc"])
+            .into_iter()
+            .filter(|x| x.key == "filesystem.denyRead")
+            .count();
+        assert_eq!(masked, 0, "srt-gen's own mask keeps the token out");
     }
 
     #[test]

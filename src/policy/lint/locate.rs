@@ -163,6 +163,7 @@ mod tests {
             project: dir.path().to_path_buf(),
             protected: vec![],
             floor: Vec::new(),
+            masked: Vec::new(),
         };
         let f = check_text(text, Path::new("t.json"), &ctx).unwrap();
         let lines: Vec<(&str, Option<usize>, Option<usize>)> = f

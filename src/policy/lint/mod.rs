@@ -97,6 +97,10 @@ pub struct LintContext<'a> {
     pub protected: Vec<PathBuf>,
     /// The base fragment's read denies for this machine (empty: the floor is not checked).
     pub floor: Vec<floor::FloorEntry>,
+    /// `credentials.files` masks that srt-gen itself made for this run (the paths as the
+    /// policy spells them): only these keep a floor entry in place of its deny. A mask in a
+    /// file is the file's own, and its `extract` may match nothing.
+    pub masked: Vec<String>,
 }
 
 impl<'a> LintContext<'a> {
@@ -113,6 +117,7 @@ impl<'a> LintContext<'a> {
                 project.root.join(".claude").join("settings.local.json"),
             ],
             floor: floor::floor_entries(env, &[env.os]),
+            masked: Vec::new(),
         }
     }
 }
@@ -353,6 +358,7 @@ pub(crate) mod testing {
             project: project.clone(),
             protected: vec![project.join(".srt.json")],
             floor: Vec::new(),
+            masked: Vec::new(),
         };
         lint(v, &ctx)
     }

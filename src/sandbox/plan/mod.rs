@@ -269,6 +269,25 @@ fn gate(cx: &Context<'_>, p: &RunPolicy) -> Result<(), Error> {
         .filter(|f| f.severity == Severity::Error)
         .map(|f| f.message)
         .collect();
+    // The masks this run's steps added (not in the file) stand for their floor denies.
+    let mask_paths = |v: &serde_json::Value| -> Vec<String> {
+        v.pointer("/credentials/files")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|f| f.get("mode").and_then(serde_json::Value::as_str) == Some("mask"))
+            .filter_map(|f| f.get("path").and_then(serde_json::Value::as_str))
+            .map(str::to_string)
+            .collect()
+    };
+    let in_file = mask_paths(&committed);
+    let ctx = lint::LintContext {
+        masked: mask_paths(&value)
+            .into_iter()
+            .filter(|m| !in_file.contains(m))
+            .collect(),
+        ..ctx
+    };
     let new: Vec<_> = lint::lint(&value, &ctx)
         .into_iter()
         .filter(|f| f.severity == Severity::Error && !before.contains(&f.message))
