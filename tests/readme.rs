@@ -4,18 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
+mod common;
 
 #[test]
 fn the_readmes_first_command_initialises_the_shipped_example() {
@@ -40,7 +29,8 @@ fn the_readmes_first_command_initialises_the_shipped_example() {
     // The same, with the built binary (cargo run builds this one).
     let t = tempfile::tempdir().unwrap();
     let project = t.path().join("polyglot");
-    copy_tree(&root.join("examples/polyglot"), &project);
+    // The example holds no file named `gitignore`, which this helper renames.
+    common::copy_fixture(&root.join("examples/polyglot"), &project);
     let home = t.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_srt-gen"))

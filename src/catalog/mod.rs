@@ -72,6 +72,14 @@ impl Catalog {
                 // is the built-in catalog's call: a repository's fragment naming
                 // `~/.git-credentials` with a mask that matches one letter would otherwise
                 // trade the floor's deny for a nearly clear file.
+                // An agent fragment sets srt's own environment, seeds files from the home
+                // and names the keys srt puts on its endpoint: a repository's must not.
+                if !follow && frag.kind == Kind::Agent {
+                    return Err(Error::Catalog {
+                        file: file.display().to_string(),
+                        message: "a project fragment cannot be of kind \"agent\": an agent's fragment sets srt's environment, copies files from your home and chooses where your keys go; put it in your own fragments folder (`$XDG_CONFIG_HOME/srt-gen/fragments`) instead".into(),
+                    });
+                }
                 if !frag.config.is_empty() {
                     return Err(Error::Catalog {
                         file: file.display().to_string(),

@@ -209,20 +209,17 @@ impl Secrets {
     }
 
     /// The variables among `names` that hold a secret, each with the entry that says so,
-    /// sorted by name. `running_agent`'s own keys are left out (its key is masked, not
-    /// withheld), and so is every name in `pass` (let through on purpose).
+    /// sorted by name; every name in `pass` (let through on purpose) is left out. The
+    /// running agent's keys are not: the run policy leaves out only the one the agent step
+    /// masks.
     pub fn withheld<'a, 'n>(
         &'a self,
         names: impl IntoIterator<Item = &'n str>,
-        running_agent: Option<&str>,
         pass: &BTreeSet<String>,
     ) -> Vec<Match<'a>> {
-        let own: Vec<&str> = running_agent
-            .map(|a| self.agent_keys(a))
-            .unwrap_or_default();
         let mut out: Vec<Match<'a>> = names
             .into_iter()
-            .filter(|n| !own.contains(n) && !pass.contains(*n))
+            .filter(|n| !pass.contains(*n))
             .filter_map(|n| {
                 self.covering(n).map(|by| Match {
                     name: n.to_string(),
@@ -332,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn the_running_agents_key_and_passed_names_are_not_withheld() {
+    fn passed_names_are_not_withheld_and_agent_keys_are() {
         let s = Secrets::builtin();
         let env = [
             "ANTHROPIC_API_KEY",
@@ -343,7 +340,7 @@ mod tests {
         ];
         let none = BTreeSet::new();
         assert_eq!(
-            names(&s.withheld(env, None, &none)),
+            names(&s.withheld(env, &none)),
             [
                 "ANTHROPIC_API_KEY",
                 "GITHUB_TOKEN",
@@ -351,14 +348,10 @@ mod tests {
                 "OPENAI_API_KEY"
             ]
         );
-        assert_eq!(
-            names(&s.withheld(env, Some("claude"), &none)),
-            ["GITHUB_TOKEN", "MY_TOKEN", "OPENAI_API_KEY"]
-        );
         let pass: BTreeSet<String> = ["MY_TOKEN".to_string()].into();
         assert_eq!(
-            names(&s.withheld(env, Some("codex"), &pass)),
-            ["ANTHROPIC_API_KEY", "GITHUB_TOKEN"]
+            names(&s.withheld(env, &pass)),
+            ["ANTHROPIC_API_KEY", "GITHUB_TOKEN", "OPENAI_API_KEY"]
         );
         assert!(!s.fixed_names(Some("claude")).contains(&"ANTHROPIC_API_KEY"));
         assert!(s.fixed_names(Some("claude")).contains(&"OPENAI_API_KEY"));

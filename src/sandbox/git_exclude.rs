@@ -31,6 +31,12 @@ fn git_exclude_file(root: &Path) -> Option<(PathBuf, PathBuf)> {
             // Read bounded, never through a link or from a FIFO (files::read_bounded).
             let text = crate::files::project_text(&dotgit)?;
             let gd = dir.join(text.trim().strip_prefix("gitdir:")?.trim());
+            // The `.git` file is the project's, which a sandboxed run can write: its
+            // pointer is followed only to a real git dir (one with a `HEAD` file), never
+            // to any folder srt-gen would then make `info/` in.
+            if !std::fs::symlink_metadata(gd.join("HEAD")).is_ok_and(|m| m.is_file()) {
+                return None;
+            }
             match crate::files::project_text(&gd.join("commondir")) {
                 Some(c) => gd.join(c.trim()),
                 None => gd,
@@ -144,6 +150,24 @@ fn escape_pattern(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_git_file_pointing_at_no_git_dir_is_not_followed() {
+        // A sandboxed run wrote `.git` = `gitdir: ../victim/deep`: the next run made
+        // `../victim/deep/info/exclude` outside the project.
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("p");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join(".git"), "gitdir: ../victim/deep\n").unwrap();
+        assert_eq!(git_exclude_file(&root), None);
+        let gd = d.path().join("victim/deep");
+        std::fs::create_dir_all(&gd).unwrap();
+        std::fs::write(gd.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert_eq!(
+            git_exclude_file(&root).map(|(_, f)| f),
+            Some(root.join("../victim/deep/info/exclude"))
+        );
+    }
 
     #[test]
     fn exclude_block_is_rewritten_not_duplicated() {

@@ -80,6 +80,13 @@ pub fn classify(rel: &Path, is_dir: bool, new: bool) -> Option<String> {
     if let Some(i) = names.iter().position(|n| *n == ".git") {
         let inner = &names[i + 1..];
         if inner.is_empty() {
+            // A `.git` file (a submodule's or worktree's pointer) rewritten in place keeps
+            // its birth time: any change to it says where git now takes config and hooks.
+            if !is_dir {
+                return Some(
+                    "a nested repository's `.git` file: it says where git finds that repository's config and hooks, which run at your next git command there (a submodule's run at `git status` in the project)".into(),
+                );
+            }
             return new.then(|| {
                 "a new git repository: its config (core.fsmonitor, aliases) and hooks run when you use git there, outside the sandbox".into()
             });
@@ -321,6 +328,8 @@ mod tests {
     fn nested_repositories_policies_recipes_and_editor_files_are_named() {
         assert!(classify(Path::new("sub/.git"), true, true).is_some());
         assert_eq!(classify(Path::new("sub/.git"), true, false), None);
+        // A submodule's `.git` file rewritten in place (not new) is named.
+        assert!(classify(Path::new("libs/x/.git"), false, false).is_some());
         assert!(c("sub/.git/config").is_some());
         assert!(c("a/b/.git/hooks/pre-commit").is_some());
         assert_eq!(c("sub/.git/objects/x"), None);

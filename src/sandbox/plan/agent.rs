@@ -687,6 +687,52 @@ mod tests {
             .any(|w| cx_tilde(&f, &store).starts_with(w.trim_end_matches('/'))));
     }
 
+    /// The whole run policy, every step, for the agent or a plain command.
+    fn built(f: &Fixture, vars: &[(&str, &str)], agent: bool) -> RunPolicy {
+        let env = Env {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            home: f.home.clone(),
+            os: Os::Linux,
+        };
+        let catalog = Catalog::builtin().unwrap();
+        let committed = Settings::parse(EMPTY, Path::new("x.json")).unwrap();
+        let cx = Context {
+            project: &f.project,
+            committed: &committed,
+            catalog: &catalog,
+            env: &env,
+            state: StateDirs::for_env(&env),
+            agent,
+            pass_env: Default::default(),
+        };
+        super::super::build(&cx, true).unwrap()
+    }
+
+    #[test]
+    fn the_agents_other_keys_are_withheld_when_its_endpoint_does_not_use_them() {
+        // On the Anthropic API, Bedrock's token is not the agent's key for this run: it
+        // reached the agent as it was (the secrets step skipped every key of the agent).
+        let f = fixture();
+        let p = built(
+            &f,
+            &[
+                ("ANTHROPIC_API_KEY", "sk-real"),
+                ("AWS_BEARER_TOKEN_BEDROCK", "bedrock-secret"),
+            ],
+            true,
+        );
+        assert_eq!(env_entry(&p, "ANTHROPIC_API_KEY").unwrap()["mode"], "mask");
+        assert!(!p.env_remove.contains("ANTHROPIC_API_KEY"));
+        assert_eq!(
+            env_entry(&p, "AWS_BEARER_TOKEN_BEDROCK").unwrap()["mode"],
+            "deny"
+        );
+        assert!(p.env_remove.contains("AWS_BEARER_TOKEN_BEDROCK"));
+    }
+
     #[test]
     fn a_command_that_is_not_the_agent_gets_no_key() {
         let f = fixture();

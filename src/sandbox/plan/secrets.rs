@@ -3,8 +3,9 @@
 //! - Every variable of srt-gen's environment that the secret catalog names or matches
 //!   (`catalog::secrets`; srt takes no patterns, so they are expanded here) is withheld:
 //!   taken out of srt's own environment, and listed in `credentials.envVars` as `deny`
-//!   (for the names srt can take). The running agent's own key is left to the agent step,
-//!   which masks it; `--pass-env NAME` and the record's `passEnv` let a name through.
+//!   (for the names srt can take). The key the running agent's endpoint uses is the agent
+//!   step's, which masks it; every other agent key is withheld here. `--pass-env NAME` and
+//!   the record's `passEnv` let a name through.
 //! - The project's `.env` files below the root (the policy file names the root's usual
 //!   ones; srt's own glob expansion costs seconds in a large tree) are made unreadable,
 //!   examples and templates excepted, unless the `dotenv` fragment was removed.
@@ -30,38 +31,16 @@ const NOT_SECRET: &[&str] = &[
     "example", "sample", "template", "tmpl", "tpl", "dist", "schema", "defaults",
 ];
 
-/// The agent this run starts (`cx.agent`: no command, or the agent's own program, as the
-/// recipes start it), with the variables that hold its own key: the secret catalog's and
-/// the agent fragment's `keys`. Its key is the agent step's to mask, not this step's.
-fn running_agent(cx: &Context<'_>) -> Option<(String, Vec<String>)> {
-    if !cx.agent {
-        return None;
-    }
-    let frag = crate::catalog::agent::chosen(cx.catalog, cx.committed.agent_name()).ok()?;
-    let mut keys: Vec<String> = Secrets::builtin()
-        .agent_keys(&frag.name)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    if let Some(spec) = &frag.agent {
-        keys.extend(spec.keys.iter().cloned());
-    }
-    Some((frag.name.clone(), keys))
-}
-
 pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
     let mut pass: BTreeSet<String> = cx.pass_env.clone();
     if let Some(r) = &cx.committed.record {
         pass.extend(r.pass_env.iter().cloned());
     }
-    let running = running_agent(cx);
     let secrets = Secrets::builtin();
-    let own: Vec<&str> = running
-        .as_ref()
-        .map(|(_, keys)| keys.iter().map(String::as_str).collect())
-        .unwrap_or_default();
-    // Names the file already handles in another mode (a mask with its injectHosts): srt
-    // needs their real value in its own environment.
+    // Names the policy already handles in another mode (the agent step's mask of the key
+    // its endpoint uses, with its injectHosts): srt needs their real value in its own
+    // environment. Every other agent key, the running agent's included (Bedrock's token
+    // on the Anthropic API), is withheld like any secret.
     let masked: BTreeSet<String> = crate::policy::secrets::env_entries(&p.settings)
         .iter()
         .filter(|v| v.get("mode").and_then(Value::as_str) != Some("deny"))
@@ -69,17 +48,13 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
         .map(str::to_string)
         .collect();
     let withheld: Vec<String> = secrets
-        .withheld(
-            cx.env.vars.keys().map(String::as_str),
-            running.as_ref().map(|(name, _)| name.as_str()),
-            &pass,
-        )
+        .withheld(cx.env.vars.keys().map(String::as_str), &pass)
         .into_iter()
         .map(|m| m.name)
-        .filter(|n| !masked.contains(n) && !own.contains(&n.as_str()))
+        .filter(|n| !masked.contains(n))
         .collect();
-    // A deny the file lists for a name passed on purpose, or for the running agent's key
-    // (masked by the agent step), goes.
+    // A deny the file lists for a name passed on purpose, or for a key the agent step
+    // masks, goes.
     let cred = p
         .settings
         .other
@@ -93,7 +68,7 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
             list.retain(|v| {
                 let deny = v.get("mode").and_then(Value::as_str) == Some("deny");
                 let name = v.get("name").and_then(Value::as_str).unwrap_or("");
-                !(deny && (pass.contains(name) || own.contains(&name)))
+                !(deny && (pass.contains(name) || masked.contains(name)))
             });
             let listed: BTreeSet<String> = list
                 .iter()
