@@ -142,6 +142,7 @@ impl<'a> MapContext<'a> {
                 // Proposals are linted for what they add; the floor is the run policy's.
                 floor: Vec::new(),
                 masked: Vec::new(),
+                handled: Vec::new(),
             },
             candidates,
             base,

@@ -110,7 +110,7 @@ pub(super) fn check_floor(top: &Map<String, Value>, ctx: &LintContext<'_>, out: 
     let mut missing = Vec::new();
     let mut drifted = Vec::new();
     for e in &ctx.floor {
-        if covered(&e.path) {
+        if covered(&e.path) || ctx.handled.contains(&e.path) {
             continue;
         }
         match &e.default {
@@ -211,6 +211,7 @@ mod tests {
             protected: vec![project.join(".srt.json")],
             floor: floor_entries(&e, &[Os::Linux]),
             masked: masked.iter().map(|m| m.to_string()).collect(),
+            handled: Vec::new(),
         };
         lint(v, &ctx)
     }

@@ -164,6 +164,7 @@ mod tests {
             protected: vec![],
             floor: Vec::new(),
             masked: Vec::new(),
+            handled: Vec::new(),
         };
         let f = check_text(text, Path::new("t.json"), &ctx).unwrap();
         let lines: Vec<(&str, Option<usize>, Option<usize>)> = f

@@ -101,6 +101,9 @@ pub struct LintContext<'a> {
     /// policy spells them): only these keep a floor entry in place of its deny. A mask in a
     /// file is the file's own, and its `extract` may match nothing.
     pub masked: Vec<String>,
+    /// Base credential denies srt-gen itself lifted for this run (a config file it read
+    /// and found without a token), as the policy spells them.
+    pub handled: Vec<String>,
 }
 
 impl<'a> LintContext<'a> {
@@ -118,6 +121,7 @@ impl<'a> LintContext<'a> {
             ],
             floor: floor::floor_entries(env, &[env.os]),
             masked: Vec::new(),
+            handled: Vec::new(),
         }
     }
 }
@@ -359,6 +363,7 @@ pub(crate) mod testing {
             protected: vec![project.join(".srt.json")],
             floor: Vec::new(),
             masked: Vec::new(),
+            handled: Vec::new(),
         };
         lint(v, &ctx)
     }

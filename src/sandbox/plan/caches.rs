@@ -94,7 +94,7 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
                 }
             }
             let folder = own_folder(cx, frag, own);
-            if let Err(why) = usable(&folder) {
+            if let Err(why) = usable(&folder, &cx.state.caches) {
                 p.note(
                     "cache",
                     format!(
@@ -165,7 +165,9 @@ pub(super) fn apply(cx: &Context<'_>, p: &mut RunPolicy) -> Result<(), Error> {
     }
     let folder = |f: &Fragment, own: &str| {
         let d = own_folder(cx, f, own);
-        usable(&d).ok().map(|()| crate::env::resolve_symlinks(&d))
+        usable(&d, &cx.state.caches)
+            .ok()
+            .map(|()| crate::env::resolve_symlinks(&d))
     };
     let configs: Vec<&Fragment> = active.clone();
     super::configs::apply(cx, p, &configs, &folder);
@@ -185,10 +187,21 @@ fn under_project(p: &Path, root: &Path) -> bool {
     p.starts_with(root)
 }
 
-/// A folder srt-gen can create (or that is there): nothing on the way is a file.
-fn usable(folder: &Path) -> Result<(), String> {
+/// A folder srt-gen can create (or that is there): nothing on the way is a file, and
+/// nothing at or below the sandbox's cache root is a link. The sandbox writes below that
+/// root (and, under a policy that makes `~/.cache` writable, the root itself): a link
+/// planted there would make the next run hand the sandbox a folder of the link's choosing.
+/// Links above the root (a `~/.cache` on another disk) are the user's.
+fn usable(folder: &Path, caches: &Path) -> Result<(), String> {
+    let guard = caches.parent().unwrap_or(caches);
     for a in folder.ancestors() {
         match std::fs::symlink_metadata(a) {
+            Ok(m) if m.file_type().is_symlink() && a.starts_with(guard) => {
+                return Err(format!(
+                    "{} is a link inside srt-gen's own folders, which a sandboxed run could have made",
+                    a.display()
+                ));
+            }
             Ok(m) if m.is_dir() => return Ok(()),
             Ok(m) if m.file_type().is_symlink() => {
                 return match std::fs::metadata(a) {
@@ -307,6 +320,16 @@ mod tests {
     }
 
     fn plan(f: &Fixture, e: &Env, file: &Settings) -> RunPolicy {
+        plan_gated(f, e, file, false).unwrap()
+    }
+
+    /// The run policy; with `gated`, through the gate `run` applies (the linter, the floor).
+    fn plan_gated(
+        f: &Fixture,
+        e: &Env,
+        file: &Settings,
+        gated: bool,
+    ) -> Result<RunPolicy, crate::error::Error> {
         build(
             &Context {
                 project: &f.project,
@@ -317,9 +340,8 @@ mod tests {
                 agent: false,
                 pass_env: Default::default(),
             },
-            true,
+            !gated,
         )
-        .unwrap()
     }
 
     fn notes(p: &RunPolicy) -> String {
@@ -361,6 +383,37 @@ mod tests {
         assert!(p.settings.strings(List::DenyRead).contains(&"~/.npmrc"));
         // .srt.json itself is not changed: a teammate's plain srt keeps ~/.npm.
         assert!(file.strings(List::AllowWrite).contains(&"~/.npm"));
+    }
+
+    #[test]
+    fn a_link_planted_in_the_sandboxs_cache_is_never_followed() {
+        // A run made ~/.cache/srt-gen/sandbox/node/npm a link to another folder: the next
+        // run made that folder writable (as npm's cache) and created it.
+        let f = fixture();
+        let other = f.home.join("other-project");
+        std::fs::create_dir_all(&other).unwrap();
+        let node = f.home.join(".cache/srt-gen/sandbox/node");
+        std::fs::create_dir_all(&node).unwrap();
+        std::os::unix::fs::symlink(&other, node.join("npm")).unwrap();
+        let e = env(&f.home, Os::Linux, &[]);
+        let file = committed(&f.project, &f.catalog, &e, &["node"]);
+        let p = plan(&f, &e, &file);
+        let writes = p.settings.strings(List::AllowWrite);
+        assert!(!writes.contains(&"~/other-project"), "{writes:?}");
+        assert!(
+            !writes.contains(&"~/.cache/srt-gen/sandbox/node/npm"),
+            "{writes:?}"
+        );
+        assert!(!p.create.contains(&other));
+        assert_ne!(
+            p.env_set.get("npm_config_cache").map(String::as_str),
+            Some(other.display().to_string().as_str())
+        );
+        assert!(
+            notes(&p).contains("is a link inside srt-gen's own folders"),
+            "{}",
+            notes(&p)
+        );
     }
 
     #[test]
@@ -406,6 +459,9 @@ mod tests {
         assert_eq!(files.len(), 1, "{creds}");
         assert_eq!(files[0]["path"], "~/.npmrc");
         assert_eq!(files[0]["mode"], "mask");
+        // And `run`'s gate takes both (it refused the run over the token-free file: the
+        // floor check saw its deny lifted).
+        plan_gated(&f, &e, &file, true).unwrap();
         assert_eq!(
             files[0]["injectHosts"][0],
             super::super::configs::NEVER_INJECT

@@ -47,6 +47,7 @@ struct PathPlan {
     deny: bool,
     /// A tool reads it at its own path: the mask pattern, when it holds a secret.
     fixed: Option<Option<String>>,
+
     /// Who reads it, for the notes.
     readers: Vec<String>,
 }
@@ -160,11 +161,21 @@ pub(super) fn apply(
         }
     }
     let mut masked = false;
+    let floor_paths: Vec<String> = crate::policy::lint::floor::floor_entries(cx.env, &[os])
+        .into_iter()
+        .map(|e| e.path)
+        .collect();
     for plan in plans.values() {
         let spelled = plan.spelled.as_str();
         let readers = plan.readers.join(", ");
+        let floor = floor_paths.iter().any(|f| f == spelled);
         match &plan.fixed {
             Some(None) if p.remove(List::DenyRead, spelled) => {
+                // A base credential deny (the floor) lifted by srt-gen's own reading of the
+                // file: the gate takes it as kept (`LintContext::handled`).
+                if floor {
+                    p.floor_handled.push(spelled.to_string());
+                }
                 p.note(
                     "config",
                     format!("{readers}: {spelled} holds no token, so it stays readable (the tool reads it at that path)"),

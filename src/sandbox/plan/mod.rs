@@ -63,6 +63,10 @@ pub struct RunPolicy {
     pub env_set: BTreeMap<String, String>,
     /// Variables taken out of srt's own environment.
     pub env_remove: BTreeSet<String>,
+    /// Base credential denies a step lifted on its own reading of the file (a tool's
+    /// config that holds no token): the gate takes them as kept.
+    #[serde(skip)]
+    pub floor_handled: Vec<String>,
     /// What the wrapper does inside the sandbox, after srt has set its own variables.
     pub inside: Vec<Inside>,
     /// Folders to create before srt starts (srt skips absent write paths).
@@ -286,6 +290,7 @@ fn gate(cx: &Context<'_>, p: &RunPolicy) -> Result<(), Error> {
             .into_iter()
             .filter(|m| !in_file.contains(m))
             .collect(),
+        handled: p.floor_handled.clone(),
         ..ctx
     };
     let new: Vec<_> = lint::lint(&value, &ctx)
