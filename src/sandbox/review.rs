@@ -207,17 +207,22 @@ pub fn review(root: &Path, mark: Mark, skip: &[String], ignore: &[PathBuf]) -> V
                 return true;
             }
             let rel = e.path().strip_prefix(&root_buf).unwrap_or(e.path());
-            // git's object store and history: large, and routine.
-            if rel == Path::new(".git/objects")
+            // git's object stores and history: large, and routine. `objects/info`
+            // (alternates: where git reads more objects) is entered.
+            let objects = rel.parent().is_some_and(|p| p == Path::new(".git/objects"));
+            let in_git = rel.starts_with(".git");
+            if (objects && name != "info")
                 || rel == Path::new(".git/logs")
                 || rel == Path::new(".git/lfs")
+                || (in_git && rel.starts_with(".git/modules") && name == "objects")
             {
                 return false;
             }
-            // `.git/` at the root is entered; anything else named like a dependency or
-            // build folder, and the sandbox's own temp folder, is not.
+            // `.git/` at the root is entered whole (a submodule's git dir may be named
+            // `vendor` or `build`); anything else named like a dependency or build folder,
+            // and the sandbox's own temp folder, is not.
             !(rel == Path::new(".srt-gen/tmp")
-                || (skip.iter().any(|s| s == name) && name != ".git"))
+                || (!in_git && skip.iter().any(|s| s == name) && name != ".git"))
         })
         .build();
     let mut out = Vec::new();
@@ -394,6 +399,12 @@ mod tests {
         std::fs::write(root.join(".git/commondir"), "evil\n").unwrap();
         std::fs::write(root.join(".vscode/tasks.json"), "{}").unwrap();
         std::fs::write(root.join(".git/objects/aa/bb"), "x").unwrap();
+        // Missed before: alternates (the walk skipped all of objects/), and a submodule
+        // git dir named like a dependency folder.
+        std::fs::create_dir_all(root.join(".git/objects/info")).unwrap();
+        std::fs::write(root.join(".git/objects/info/alternates"), "/x\n").unwrap();
+        std::fs::create_dir_all(root.join(".git/modules/node_modules/y")).unwrap();
+        std::fs::write(root.join(".git/modules/node_modules/y/commondir"), "../z\n").unwrap();
         std::fs::create_dir_all(root.join("node_modules/.vscode")).unwrap();
         std::fs::write(root.join("node_modules/.vscode/tasks.json"), "{}").unwrap();
         std::fs::write(root.join("src.rs"), "").unwrap();
@@ -401,9 +412,19 @@ mod tests {
         std::fs::write(&placeholder, "{}").unwrap();
         let f = review(&root, mark, &["node_modules".to_string()], &[placeholder]);
         let paths: Vec<&str> = f.iter().map(|x| x.path.as_str()).collect();
-        assert_eq!(paths, ["./.git/commondir", "./.vscode/tasks.json"]);
+        assert_eq!(
+            paths,
+            [
+                "./.git/commondir",
+                "./.git/modules/node_modules",
+                "./.git/modules/node_modules/y",
+                "./.git/modules/node_modules/y/commondir",
+                "./.git/objects/info/alternates",
+                "./.vscode/tasks.json"
+            ]
+        );
         assert!(f.iter().all(|x| x.new), "{f:?}");
         let text = render(&f, "run");
-        assert!(text.contains("2 paths"), "{text}");
+        assert!(text.contains("6 paths"), "{text}");
     }
 }
