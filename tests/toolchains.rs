@@ -121,3 +121,42 @@ fn a_pin_is_shown_and_no_means_no() {
     );
     assert!(!s.home().join(".rustup").exists(), "rustup ran");
 }
+
+/// A `rustup` the sandbox put in the project, on a PATH that names the project's folder,
+/// never runs outside: the installers are found on the PATH srt gets (it ran at the plan,
+/// `rustup toolchain list`, even with `--dry-run --no-install-toolchains`).
+#[test]
+fn an_installer_in_the_project_never_runs() {
+    let Some(srt) = common::srt("an_installer_in_the_project_never_runs") else {
+        return;
+    };
+    let s = project("[toolchain]\nchannel = \"1.80.0\"\n");
+    let ran = s.project.join("planted-ran");
+    // rustup is asked which toolchains it has only when its home exists.
+    std::fs::create_dir_all(s.home().join(".rustup/toolchains")).unwrap();
+    let bin = s.project.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("rustup");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho \"$@\" >> {}\nexit 0\n", ran.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = cmd(&s, &srt, &bin)
+        .args(["init", "--no-justfile", "--no-agent"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    let out = cmd(&s, &srt, &bin)
+        .args(["run", "--dry-run", "--no-install-toolchains", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", show(&out));
+    assert!(
+        !ran.exists(),
+        "the project's rustup ran outside: {}",
+        std::fs::read_to_string(&ran).unwrap_or_default()
+    );
+}

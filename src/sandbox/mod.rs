@@ -251,11 +251,13 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    // The installers run outside: found on the PATH srt gets (without the project and the
+    // policy's write roots), never where a sandboxed run could have put a program.
     let toolchains = toolchains::plan(
         &project,
         &workdir,
         &fragments,
-        env,
+        &clean,
         &state::StateDirs::for_env(env).runs,
         &sandbox_env,
     );

@@ -91,6 +91,15 @@ pub fn plan(
 }
 
 /// The folders from `workdir` up to the project root, nearest first.
+/// The pnpm variables a corepack install outside takes from the run: the sandbox's own
+/// folders only. Any other `PNPM_CONFIG_*` (a fragment's `var`, `GLOBAL_PNPMFILE`) could
+/// make pnpm load code from where the sandbox writes.
+const PNPM_FOLDERS: &[&str] = &[
+    "PNPM_CONFIG_STORE_DIR",
+    "PNPM_CONFIG_CACHE_DIR",
+    "PNPM_CONFIG_STATE_DIR",
+];
+
 fn upward<'a>(project: &'a Project, workdir: &'a Path) -> impl Iterator<Item = &'a Path> {
     let root = project.root.as_path();
     let start = if workdir.starts_with(root) {
@@ -438,7 +447,7 @@ fn corepack(
     // pnpm's first run writes its cache and state: the sandbox's folders, not the user's.
     let mut extra: Vec<(String, String)> = sandbox_env
         .iter()
-        .filter(|(k, _)| k.starts_with("PNPM_CONFIG_") && k != "PNPM_CONFIG_NPMRC_AUTH_FILE")
+        .filter(|(k, _)| PNPM_FOLDERS.contains(&k.as_str()))
         .cloned()
         .collect();
     extra.push(("COREPACK_ENABLE_DOWNLOAD_PROMPT".into(), "0".into()));

@@ -159,12 +159,29 @@ pub(super) fn check_floor(top: &Map<String, Value>, ctx: &LintContext<'_>, out: 
         let Some(spelled) = crate::policy::settings::entry_text(v).filter(|s| !s.is_empty()) else {
             continue;
         };
-        let a = resolve(spelled, ctx);
         let key = format!("filesystem.allowRead[{i}]");
-        match floor
-            .iter()
-            .position(|p| a.starts_with(p) || p.starts_with(&a))
-        {
+        // srt expands an allowRead glob on Linux: `~/.ss*` re-opens `~/.ssh`. A glob counts
+        // by the text before its first wildcard, as a prefix of the path's text.
+        let hit = match spelled.find(['*', '?', '[']) {
+            Some(g) => {
+                let pre = &spelled[..g];
+                let base = resolve(pre, ctx);
+                let mut text = base.to_string_lossy().into_owned();
+                if pre.ends_with('/') && !text.ends_with('/') {
+                    text.push('/');
+                }
+                floor
+                    .iter()
+                    .position(|p| p.to_string_lossy().starts_with(&text) || base.starts_with(p))
+            }
+            None => {
+                let a = resolve(spelled, ctx);
+                floor
+                    .iter()
+                    .position(|p| a.starts_with(p) || p.starts_with(&a))
+            }
+        };
+        match hit {
             Some(j) => out.push(Finding::new(
                 Severity::Error,
                 &key,
@@ -272,6 +289,17 @@ mod tests {
             vec![
                 (Severity::Error, "filesystem.allowRead[0]"),
                 (Severity::Warning, "filesystem.allowRead[1]"),
+            ]
+        );
+        // A glob srt expands re-opens what it matches: `~/.ss*` is `~/.ssh`.
+        v["filesystem"]["allowRead"] = json!(["~/.ss*", "~/*", "~/notes/*.md"]);
+        let f = with_floor(&v, &[]);
+        assert_eq!(
+            keys(&f),
+            vec![
+                (Severity::Error, "filesystem.allowRead[0]"),
+                (Severity::Error, "filesystem.allowRead[1]"),
+                (Severity::Warning, "filesystem.allowRead[2]"),
             ]
         );
     }
