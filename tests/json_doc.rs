@@ -594,9 +594,20 @@ fn with_srt(o: &mut Outputs, srt: &Path) {
         .unwrap();
     o.take("learn (add)", out, 1);
 
+    // A PATH entry inside the project (which the sandbox can write) is left out of the
+    // PATH srt-gen runs srt with, so the wrapper sets the original back inside: that
+    // gives `policy.inside[].value` on every machine, whatever its own PATH holds.
+    let path = format!(
+        "{}:{}",
+        s.project.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let run = |args: &[&str]| {
         let mut c = s.cmd();
-        c.env("SRT_GEN_SRT", srt).args(args).stdin(Stdio::null());
+        c.env("SRT_GEN_SRT", srt)
+            .env("PATH", &path)
+            .args(args)
+            .stdin(Stdio::null());
         c
     };
     o.take(
