@@ -431,7 +431,8 @@ fn pip_project_builds_its_package_and_nothing_else() {
 
     // From source (`--no-binary six`): pip fetches the sdist and setuptools from the
     // index, builds a wheel and keeps it in its cache. srt alone skips the absent cache
-    // folder, so nothing is cached.
+    // folder, so nothing is cached. `--use-pep517`: a pip before 23.1 (Debian 12's) would
+    // otherwise run six's `setup.py install`, which builds no wheel.
     let pip = |dir: &'static str| {
         vec![
             python.clone(),
@@ -441,6 +442,7 @@ fn pip_project_builds_its_package_and_nothing_else() {
             "--no-deps".into(),
             "--no-binary".into(),
             "six".into(),
+            "--use-pep517".into(),
             "--target".into(),
             dir.into(),
             "-r".into(),
