@@ -264,6 +264,10 @@ fn the_schema_refuses_half_entries() {
             "needs `format`",
         ),
         (
+            "[[config]]\npath = \"~/x\"\nvar = \"X\"\nformat = \"xml\"\nsource = \"s\"\n",
+            "no copies of XML files",
+        ),
+        (
             "[[config]]\npath = \"~/x\"\nmask = \"(?i)token=(x)\"\nsource = \"s\"\n",
             "JavaScript",
         ),
@@ -340,4 +344,130 @@ fn shared_caches_are_chosen_per_ecosystem_remembered_and_warned_about() {
     assert!(out.status.success(), "{}", common::show(&out));
     let v: serde_json::Value = serde_json::from_str(&s.read(".srt.json")).unwrap();
     assert_eq!(v["srtGen"]["sharedCaches"], serde_json::json!(["node"]));
+}
+
+/// The policy `run` hands srt for a project whose home holds `files`.
+fn run_policy(project: &[(&str, &str)], home: &[(&str, &str)]) -> serde_json::Value {
+    let s = common::Sandbox::new();
+    for (p, t) in project {
+        s.write(p, t);
+    }
+    for (p, t) in home {
+        let at = s.home().join(p);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, t).unwrap();
+    }
+    let out = s.run(&["init", "--no-justfile"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let out = s.run(&["run", "--print-policy"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// How the policy shows `path`: "mask", "deny" or "readable".
+fn shown_as(policy: &serde_json::Value, path: &str) -> &'static str {
+    let masked = policy["credentials"]["files"]
+        .as_array()
+        .is_some_and(|f| f.iter().any(|f| f["path"] == path));
+    let denied = policy["filesystem"]["denyRead"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|d| d == path));
+    match (masked, denied) {
+        (true, false) => "mask",
+        (false, true) => "deny",
+        (false, false) => "readable",
+        (true, true) => panic!("{path} both masked and denied"),
+    }
+}
+
+/// srt's mask replaces what its pattern captures and shows the rest. A file that holds a
+/// secret the pattern does not capture (credentials in a URL, a token in a form the pattern
+/// misses) is not shown at all: a mask there would hand the secret in.
+#[test]
+fn a_file_is_masked_only_when_the_mask_covers_every_secret_in_it() {
+    let yarn = [
+        ("package.json", "{\"name\": \"t\"}\n"),
+        ("yarn.lock", "# yarn lockfile v1\n"),
+    ];
+    let token = "//r.example/:_authToken=npm_SECRET\nnodedir=/usr\n";
+    assert_eq!(
+        shown_as(&run_policy(&yarn, &[(".npmrc", token)]), "~/.npmrc"),
+        "mask"
+    );
+    let url = format!("{token}registry=https://u:pw_SECRET@mirror.example/npm/\n");
+    assert_eq!(
+        shown_as(&run_policy(&yarn, &[(".npmrc", &url)]), "~/.npmrc"),
+        "deny"
+    );
+    // No token the pattern knows, but credentials in a URL: not "holds no token".
+    let only_url = "registry=https://u:pw_SECRET@mirror.example/npm/\n";
+    assert_eq!(
+        shown_as(&run_policy(&yarn, &[(".npmrc", only_url)]), "~/.npmrc"),
+        "deny"
+    );
+    // Yarn Berry's scoped registries nest the token.
+    let berry = "npmRegistries:\n  \"https://r.example\":\n    npmAuthToken: SECRET\n";
+    assert_eq!(
+        shown_as(
+            &run_policy(&yarn, &[(".yarnrc.yml", berry)]),
+            "~/.yarnrc.yml"
+        ),
+        "mask"
+    );
+
+    // Bun's scoped registries are inline tables; the pattern reaches into them.
+    let bun = [
+        ("package.json", "{\"name\": \"t\"}\n"),
+        ("bun.lock", "{}\n"),
+    ];
+    let scopes = "[install.scopes]\ncorp = { token = \"SECRET\", url = \"https://r.example/\" }\n";
+    assert_eq!(
+        shown_as(
+            &run_policy(&bun, &[(".bunfig.toml", scopes)]),
+            "~/.bunfig.toml"
+        ),
+        "mask"
+    );
+    let by_name =
+        "[install.scopes]\ncorp = { token = \"$CORP_TOKEN\", url = \"https://r.example/\" }\n";
+    assert_eq!(
+        shown_as(
+            &run_policy(&bun, &[(".bunfig.toml", by_name)]),
+            "~/.bunfig.toml"
+        ),
+        "mask"
+    );
+
+    let maven = [("pom.xml", "<project></project>\n")];
+    let cdata = "<settings><servers><server><id>x</id><password><![CDATA[pa<ss]]></password></server></servers></settings>\n";
+    assert_ne!(
+        shown_as(
+            &run_policy(&maven, &[(".m2/settings.xml", cdata)]),
+            "~/.m2/settings.xml"
+        ),
+        "readable"
+    );
+    let header = "<settings><servers><server><id>gitlab</id><configuration><httpHeaders><property><name>Private-Token</name><value>glpat-SECRET</value></property></httpHeaders></configuration></server></servers></settings>\n";
+    assert_eq!(
+        shown_as(
+            &run_policy(&maven, &[(".m2/settings.xml", header)]),
+            "~/.m2/settings.xml"
+        ),
+        "mask"
+    );
+
+    let cargo = [
+        (
+            "Cargo.toml",
+            "[package]\nname = \"t\"\nversion = \"0.1.0\"\n",
+        ),
+        ("src/lib.rs", ""),
+    ];
+    let inline =
+        "[registries]\nprivate = { index = \"sparse+https://r.example/\", token = \"SECRET\" }\n";
+    let dotted = "registries.private.token = \"SECRET\"\n";
+    for text in [inline, dotted] {
+        let p = run_policy(&cargo, &[(".cargo/config.toml", text)]);
+        assert_ne!(shown_as(&p, "~/.cargo/config.toml"), "readable", "{text}");
+    }
 }

@@ -174,7 +174,8 @@ pub struct ConfigEntry {
     /// the original whatever `var` or `into` say: no copy, and its secrets are masked.
     #[serde(default)]
     pub walk: Option<String>,
-    /// How to read the file for a copy (`var` or `into`); a file only masked needs none.
+    /// How to read the file: for a copy (`var` or `into`), and for a file only masked, to
+    /// check that the mask leaves none of `secrets` in view.
     #[serde(default)]
     pub format: Option<ConfigFormat>,
     /// Keys whose values are secrets (`*` matches any text, case is ignored): the copy
@@ -207,8 +208,12 @@ pub enum ConfigFormat {
     Yaml,
     /// JSON (Composer).
     Json,
-    /// Java properties: `key=value` or `key: value` lines (Gradle).
+    /// Java properties: `key=value`, `key: value` or `key value` lines, `\` continuations
+    /// (Gradle).
     Properties,
+    /// XML (Maven's settings): only masked, never copied. `secrets` name elements
+    /// (`password`) and `<property>` names (`Private-Token`).
+    Xml,
 }
 
 /// One assignment the wrapper makes inside the sandbox.
@@ -528,6 +533,11 @@ fn check_config(frag: &Fragment, c: &ConfigEntry) -> Result<(), String> {
     if (c.var.is_some() || c.into.is_some()) && c.format.is_none() {
         return Err(format!(
             "{what} makes a copy (`var` or `into`) and needs `format`"
+        ));
+    }
+    if (c.var.is_some() || c.into.is_some()) && c.format == Some(ConfigFormat::Xml) {
+        return Err(format!(
+            "{what}: srt-gen makes no copies of XML files; an XML file can only be masked (`mask`)"
         ));
     }
     if c.var.is_some() && c.into.is_some() {

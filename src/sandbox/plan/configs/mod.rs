@@ -13,7 +13,9 @@
 //!   the stand-in may be swapped back only at [`NEVER_INJECT`], a host the policy both
 //!   allows (srt demands that) and denies, so no request ever carries the real token. On
 //!   macOS srt has no file masks: the file stays unreadable there, and the note says so.
-//!   A file without a secret is simply readable.
+//!   A file without a secret is simply readable. A file that holds a secret the pattern
+//!   does not replace (credentials in a URL, a token in a form the pattern misses) is not
+//!   masked but unreadable: the mask would show that secret ([`clean::unmasked`]).
 //!
 //! Every file is read with `files::read_bounded`; one that is absent, not a regular file,
 //! too large, unreadable, not UTF-8 or that does not parse is left out, and the note says
@@ -30,6 +32,10 @@ use crate::files::Bounded;
 
 use super::{Context, RunPolicy, Staged};
 
+mod clean;
+
+use clean::{sanitize, unmasked};
+
 /// The host a masked file's stand-ins may be swapped back at: allowed and denied at once,
 /// so that srt accepts the mask and no connection ever reaches it (`.invalid` never
 /// resolves, RFC 2606).
@@ -45,11 +51,23 @@ struct PathPlan {
     spelled: String,
     /// A copy stands in for it and it holds a secret: unreadable inside.
     deny: bool,
-    /// A tool reads it at its own path: the mask pattern, when it holds a secret.
-    fixed: Option<Option<String>>,
+    /// A tool reads it at its own path: how it is shown.
+    fixed: Option<Fixed>,
 
     /// Who reads it, for the notes.
     readers: Vec<String>,
+}
+
+/// How a file a tool reads at its own path is shown inside; a later value wins over an
+/// earlier one (a file two tools read is shown the narrower way).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Fixed {
+    /// It holds no secret.
+    Readable,
+    /// srt's mask replaces every secret in it: the pattern.
+    Mask(String),
+    /// It holds a secret the mask would show: what.
+    Deny(Vec<String>),
 }
 
 /// Carries every active fragment's configuration files in (see the module docs). `folder`
@@ -121,12 +139,17 @@ pub(super) fn apply(
             plan.spelled.clone_from(&spelled);
             plan.readers.push(frag.name.clone());
             let Some((to, in_home)) = copy_to else {
-                let secret = c.mask.as_deref().is_some_and(|m| holds_secret(m, &text));
-                let mask = c.mask.clone().filter(|_| secret);
-                match &mut plan.fixed {
-                    Some(Some(_)) => {}
-                    slot => *slot = Some(mask),
-                }
+                let left = unmasked(&text, c);
+                let now = match &c.mask {
+                    _ if !left.is_empty() => Fixed::Deny(left),
+                    Some(m) if holds_secret(m, &text) => Fixed::Mask(m.clone()),
+                    _ => Fixed::Readable,
+                };
+                // The first mask stays (one pattern per file: `one_file_one_mask`).
+                plan.fixed = match plan.fixed.take() {
+                    Some(prev @ Fixed::Mask(_)) if matches!(now, Fixed::Mask(_)) => Some(prev),
+                    prev => prev.max(Some(now)),
+                };
                 continue;
             };
             let copy = match sanitize(&text, c) {
@@ -170,7 +193,7 @@ pub(super) fn apply(
         let readers = plan.readers.join(", ");
         let floor = floor_paths.iter().any(|f| f == spelled);
         match &plan.fixed {
-            Some(None) if p.remove(List::DenyRead, spelled) => {
+            Some(Fixed::Readable) if p.remove(List::DenyRead, spelled) => {
                 // A base credential deny (the floor) lifted by srt-gen's own reading of the
                 // file: the gate takes it as kept (`LintContext::handled`).
                 if floor {
@@ -181,8 +204,18 @@ pub(super) fn apply(
                     format!("{readers}: {spelled} holds no token, so it stays readable (the tool reads it at that path)"),
                 );
             }
-            Some(None) => {}
-            Some(Some(pattern)) if os == Os::Linux => {
+            Some(Fixed::Readable) => {}
+            Some(Fixed::Deny(left)) => {
+                p.add(List::DenyRead, spelled);
+                p.note(
+                    "config",
+                    format!(
+                        "{readers}: {spelled} holds a secret that srt's mask would leave in view ({}), so it stays unreadable; the tool may stop on it: keep the secret in an environment variable that the file names (`${{NPM_TOKEN}}`), which srt-gen withholds",
+                        left.join(", ")
+                    ),
+                );
+            }
+            Some(Fixed::Mask(pattern)) if os == Os::Linux => {
                 p.remove(List::DenyRead, spelled);
                 add_mask(p, spelled, pattern);
                 masked = true;
@@ -193,7 +226,7 @@ pub(super) fn apply(
                     ),
                 );
             }
-            Some(Some(_)) => {
+            Some(Fixed::Mask(_)) => {
                 p.add(List::DenyRead, spelled);
                 p.note(
                     "config",
@@ -403,316 +436,9 @@ pub fn holds_secret(pattern: &str, text: &str) -> bool {
     })
 }
 
-/// A sanitized copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Copy {
-    pub text: String,
-    /// A secret was left out (a key, or credentials inside a URL).
-    pub secret: bool,
-    /// What was left out, by key, for the note.
-    pub left_out: Vec<String>,
-}
-
-/// The file without the entry's `secrets` and `drop` keys, and without credentials in URLs.
-pub fn sanitize(text: &str, c: &ConfigEntry) -> Result<Copy, String> {
-    let mut out = Copy {
-        text: String::new(),
-        secret: false,
-        left_out: Vec::new(),
-    };
-    let Some(format) = c.format else {
-        return Err("the catalog names no format for a copy".into());
-    };
-    match format {
-        ConfigFormat::Npmrc | ConfigFormat::Ini | ConfigFormat::Properties | ConfigFormat::Yaml => {
-            lines(text, c, format, &mut out)
-        }
-        ConfigFormat::Toml => {
-            let mut table: toml::Table = toml::from_str(text).map_err(|e| {
-                let at = e
-                    .span()
-                    .map(|s| format!("line {}: ", crate::error::line_col(text, s.start).0))
-                    .unwrap_or_default();
-                format!("{at}{}", e.message())
-            })?;
-            clean_toml(&mut table, "", c, &mut out);
-            out.text = toml::to_string(&table).map_err(|e| e.to_string())?;
-        }
-        ConfigFormat::Json => {
-            let mut v: Value =
-                serde_json::from_str(text).map_err(|e| format!("line {}: {e}", e.line()))?;
-            clean_json(&mut v, "", c, &mut out);
-            out.text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n";
-        }
-    }
-    out.left_out.sort();
-    out.left_out.dedup();
-    Ok(out)
-}
-
-/// Which list a key is in: `Some(true)` a secret, `Some(false)` dropped, `None` kept.
-fn classify(key: &str, c: &ConfigEntry) -> Option<bool> {
-    // `//host/path/:_authToken` and `@scope:registry`: the setting is the last part.
-    let last = key.rsplit(':').next().unwrap_or(key).trim();
-    let hit = |pats: &[String]| {
-        pats.iter()
-            .any(|pat| glob(pat, key.trim()) || glob(pat, last))
-    };
-    if hit(&c.secrets) {
-        Some(true)
-    } else if hit(&c.drop) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// `*` matches any text; case is ignored.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t) = (pattern.to_ascii_lowercase(), text.to_ascii_lowercase());
-    let parts: Vec<&str> = p.split('*').collect();
-    if parts.len() == 1 {
-        return p == t;
-    }
-    let mut rest = t.as_str();
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
-
-/// `scheme://user:password@host` → `scheme://host`, everywhere in `value`.
-pub fn strip_userinfo(value: &str) -> (String, bool) {
-    let mut out = String::new();
-    let mut rest = value;
-    let mut changed = false;
-    while let Some(i) = rest.find("://") {
-        out.push_str(&rest[..i + 3]);
-        rest = &rest[i + 3..];
-        let end = rest
-            .find(|c: char| c == '/' || c == '"' || c == '\'' || c.is_whitespace())
-            .unwrap_or(rest.len());
-        if let Some(at) = rest[..end].rfind('@') {
-            rest = &rest[at + 1..];
-            changed = true;
-        }
-    }
-    out.push_str(rest);
-    (out, changed)
-}
-
-fn lines(text: &str, c: &ConfigEntry, format: ConfigFormat, out: &mut Copy) {
-    let (comments, seps): (&[char], &[char]) = match format {
-        ConfigFormat::Npmrc => (&['#', ';'], &['=']),
-        ConfigFormat::Ini => (&['#', ';'], &['=', ':']),
-        ConfigFormat::Properties => (&['#', '!'], &['=', ':']),
-        _ => (&['#'], &[':']),
-    };
-    // In INI and YAML, indented lines continue the key above them.
-    let continues = matches!(format, ConfigFormat::Ini | ConfigFormat::Yaml);
-    let mut dropping = false;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        let indented = trimmed.len() != line.len() && !trimmed.is_empty();
-        if trimmed.is_empty() || trimmed.starts_with(comments) || trimmed.starts_with('[') {
-            if !(continues && dropping && indented) {
-                dropping = false;
-                out.text.push_str(line);
-                out.text.push('\n');
-            }
-            continue;
-        }
-        if continues && indented {
-            if dropping {
-                continue;
-            }
-        } else {
-            dropping = false;
-            if let Some(at) = trimmed.find(seps) {
-                let key = trimmed[..at].trim().trim_matches('"');
-                if let Some(secret) = classify(key, c) {
-                    dropping = true;
-                    out.secret |= secret;
-                    out.left_out
-                        .push(key.rsplit(':').next().unwrap_or(key).to_string());
-                    continue;
-                }
-            }
-        }
-        let (clean, changed) = strip_userinfo(line);
-        if changed {
-            out.secret = true;
-            out.left_out.push("credentials in URLs".into());
-        }
-        out.text.push_str(&clean);
-        out.text.push('\n');
-    }
-}
-
-fn clean_toml(table: &mut toml::Table, _at: &str, c: &ConfigEntry, out: &mut Copy) {
-    let keys: Vec<String> = table.keys().cloned().collect();
-    for k in keys {
-        if let Some(secret) = classify(&k, c) {
-            table.remove(&k);
-            out.secret |= secret;
-            out.left_out.push(k);
-            continue;
-        }
-        if let Some(v) = table.get_mut(&k) {
-            clean_toml_value(v, c, out);
-        }
-    }
-}
-
-fn clean_toml_value(v: &mut toml::Value, c: &ConfigEntry, out: &mut Copy) {
-    match v {
-        toml::Value::Table(t) => clean_toml(t, "", c, out),
-        toml::Value::Array(a) => a.iter_mut().for_each(|x| clean_toml_value(x, c, out)),
-        toml::Value::String(s) => {
-            let (clean, changed) = strip_userinfo(s);
-            if changed {
-                *s = clean;
-                out.secret = true;
-                out.left_out.push("credentials in URLs".into());
-            }
-        }
-        _ => {}
-    }
-}
-
-fn clean_json(v: &mut Value, _at: &str, c: &ConfigEntry, out: &mut Copy) {
-    match v {
-        Value::Object(m) => {
-            let keys: Vec<String> = m.keys().cloned().collect();
-            for k in keys {
-                if let Some(secret) = classify(&k, c) {
-                    m.remove(&k);
-                    out.secret |= secret;
-                    out.left_out.push(k);
-                } else if let Some(x) = m.get_mut(&k) {
-                    clean_json(x, "", c, out);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| clean_json(x, "", c, out)),
-        Value::String(s) => {
-            let (clean, changed) = strip_userinfo(s);
-            if changed {
-                *s = clean;
-                out.secret = true;
-                out.left_out.push("credentials in URLs".into());
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn entry(format: &str, secrets: &[&str], drop: &[&str]) -> ConfigEntry {
-        let text = format!(
-            "path = \"~/x\"\nvar = \"X\"\nformat = \"{format}\"\nsecrets = {secrets:?}\ndrop = {drop:?}\nsource = \"t\"\n"
-        );
-        toml::from_str(&text).unwrap()
-    }
-
-    #[test]
-    fn npmrc_keeps_settings_and_drops_tokens_and_proxies() {
-        let c = entry(
-            "npmrc",
-            &[
-                "_authToken",
-                "_auth",
-                "_password",
-                "username",
-                "email",
-                "certfile",
-                "keyfile",
-            ],
-            &["proxy", "https-proxy"],
-        );
-        let text = "nodedir=/usr\n; a comment\ncafile=/etc/ssl/certs/ca.crt\n@corp:registry=https://npm.corp.example/\n//npm.corp.example/:_authToken=npm_SECRET\n//npm.corp.example/:_password = c2VjcmV0\nhttps-proxy=http://proxy.corp.example:8080\nregistry=https://u:pw@mirror.example/npm/\n";
-        let out = sanitize(text, &c).unwrap();
-        assert!(out.secret);
-        assert_eq!(
-            out.text,
-            "nodedir=/usr\n; a comment\ncafile=/etc/ssl/certs/ca.crt\n@corp:registry=https://npm.corp.example/\nregistry=https://mirror.example/npm/\n"
-        );
-        assert!(!out.text.contains("SECRET") && !out.text.contains("pw@"));
-        assert_eq!(
-            out.left_out,
-            [
-                "_authToken",
-                "_password",
-                "credentials in URLs",
-                "https-proxy"
-            ]
-        );
-        let clean = sanitize("nodedir=/usr\n", &c).unwrap();
-        assert!(!clean.secret);
-    }
-
-    #[test]
-    fn ini_continuations_go_with_their_key() {
-        let c = entry("ini", &["password"], &[]);
-        let text = "[global]\nindex-url = https://user:tok@pypi.corp.example/simple\nextra-index-url =\n    https://a:b@x.example/simple\n    https://y.example/simple\npassword = p\n  more\ntimeout = 60\n";
-        let out = sanitize(text, &c).unwrap();
-        assert!(out.secret);
-        assert_eq!(
-            out.text,
-            "[global]\nindex-url = https://pypi.corp.example/simple\nextra-index-url =\n    https://x.example/simple\n    https://y.example/simple\ntimeout = 60\n"
-        );
-    }
-
-    #[test]
-    fn toml_and_json_drop_keys_at_any_depth() {
-        let c = entry("toml", &["token", "secret-key"], &["proxy"]);
-        let text = "[net]\nretry = 7\n[registries.private]\nindex = \"sparse+https://r.example/\"\ntoken = \"FAKE\"\n[http]\nproxy = \"http://p:3128\"\n";
-        let out = sanitize(text, &c).unwrap();
-        assert!(out.secret);
-        assert!(out.text.contains("retry = 7"), "{}", out.text);
-        assert!(!out.text.contains("FAKE") && !out.text.contains("proxy"));
-        assert!(sanitize("[net\n", &c).unwrap_err().starts_with("line 1"));
-        let c = entry("json", &["http-basic", "github-oauth"], &[]);
-        let out = sanitize(
-            r#"{"config":{"process-timeout":600},"http-basic":{"x":{"password":"p"}},"github-oauth":{"github.com":"t"}}"#,
-            &c,
-        )
-        .unwrap();
-        assert!(out.secret && !out.text.contains("password") && out.text.contains("600"));
-    }
-
-    #[test]
-    fn properties_and_yaml_take_glob_keys() {
-        let c = entry("properties", &["*password*", "*token*"], &[]);
-        let out = sanitize(
-            "org.gradle.jvmargs=-Xmx512m\nmavenPassword=s\nMY_TOKEN: t\n",
-            &c,
-        )
-        .unwrap();
-        assert_eq!(out.text, "org.gradle.jvmargs=-Xmx512m\n");
-        let c = entry("yaml", &["BUNDLE_*__*"], &[]);
-        let out = sanitize(
-            "---\nBUNDLE_JOBS: \"2\"\nBUNDLE_RUBYGEMS__PKG__GITHUB__COM: \"u:SECRET\"\n",
-            &c,
-        )
-        .unwrap();
-        assert_eq!(out.text, "---\nBUNDLE_JOBS: \"2\"\n");
-    }
 
     #[test]
     fn mask_patterns_are_run_as_srt_would() {
@@ -734,18 +460,5 @@ mod tests {
             merge_ini(a, b),
             "[global]\nindex-url = https://a.example/simple\ntimeout = 60\nextra-index-url =\n    https://b.example/simple\n[install]\nno-warn-script-location = true\n"
         );
-    }
-
-    #[test]
-    fn userinfo_is_stripped_only_before_the_host() {
-        assert_eq!(
-            strip_userinfo("https://u:p@h.example/a@b https://h2.example/x"),
-            ("https://h.example/a@b https://h2.example/x".into(), true)
-        );
-        assert_eq!(
-            strip_userinfo("git+ssh://git@github.com/x"),
-            ("git+ssh://github.com/x".into(), true)
-        );
-        assert_eq!(strip_userinfo("no url"), ("no url".into(), false));
     }
 }
