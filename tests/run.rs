@@ -503,3 +503,64 @@ fn doctor_checks_the_projects_policy() {
     assert_eq!(by_name("node")["status"], "skip", "{}", by_name("node"));
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The agent's private home is the sandbox's to write: a link left in place of the folder
+/// the agent keeps its files in (`.gemini` below GEMINI_CLI_HOME) is removed at the next
+/// launch, not followed, and does not stop it. Before, the launch failed on it ("cannot
+/// write"), every time.
+#[test]
+fn a_link_left_in_the_agents_private_home_is_replaced_not_followed() {
+    let s = Sandbox::new();
+    assert!(s.run(&["init", "--agent", "gemini"]).status.success());
+    std::fs::create_dir_all(s.home().join(".gemini")).unwrap();
+    std::fs::write(s.home().join(".gemini/settings.json"), "{\"ui\": {}}\n").unwrap();
+    let bin = s.home().join("bin");
+    write_exe(&bin.join("srt"), FAKE_SRT);
+    for t in TOOLS.iter().chain(&["gemini"]) {
+        write_exe(&bin.join(t), "#!/bin/sh\nexit 0\n");
+    }
+    let launch = || {
+        cmd(&s, &bin)
+            .env("GEMINI_API_KEY", "g")
+            .args(["run", "-p", "x"])
+            .output()
+            .unwrap()
+    };
+    let out = launch();
+    assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
+    fn find(dir: &Path, name: &str, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if e.file_name() == name {
+                    out.push(p.clone());
+                }
+                find(&p, name, out);
+            }
+        }
+    }
+    let mut private = Vec::new();
+    find(
+        &s.home().join(".local/state/srt-gen"),
+        ".gemini",
+        &mut private,
+    );
+    assert_eq!(private.len(), 1, "{private:?}");
+    let private = &private[0];
+    assert!(private.join("settings.json").is_file());
+    // What a sandboxed process could leave there.
+    let elsewhere = s.home().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::remove_dir_all(private).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, private).unwrap();
+    let out = launch();
+    assert_eq!(out.status.code(), Some(0), "{}", s.clean(&out.stderr));
+    let m = std::fs::symlink_metadata(private).unwrap();
+    assert!(m.is_dir(), "the link is still there");
+    assert!(private.join("settings.json").is_file());
+    assert_eq!(
+        std::fs::read_dir(&elsewhere).unwrap().count(),
+        0,
+        "written through the link"
+    );
+}

@@ -101,13 +101,12 @@ fn private_homes(
 ) -> Result<(), Error> {
     for (i, h) in spec.homes.iter().enumerate() {
         let dir = root.join(h.var.to_ascii_lowercase());
-        let agent_dir = if h.inner.is_empty() {
-            dir.clone()
-        } else {
-            dir.join(&h.inner)
-        };
-        if !p.create.contains(&agent_dir) {
-            p.create.push(agent_dir.clone());
+        let agent_dir = dir.join(&h.inner);
+        // The folder below `dir` is the sandbox's to write (a link may stand there): seeds
+        // go from `dir`, which is srt-gen's, and remove whatever stands in their way.
+        let rel = |name: &str| inner_rel(h, name);
+        if !p.create.contains(&dir) {
+            p.create.push(dir.clone());
         }
         // srt skips a write path that is a symlink: spell where it leads.
         let real = crate::env::resolve_symlinks(&dir);
@@ -123,15 +122,15 @@ fn private_homes(
                 };
                 p.seeds.push(match text {
                     Some(text) => Seed::Bytes {
-                        root: agent_dir.clone(),
-                        rel: name.clone(),
+                        root: dir.clone(),
+                        rel: rel(name),
                         bytes: rewrite_home(&text, &user, &h.var, cx).into_bytes(),
                         mode: 0o600,
                     },
                     None => Seed::Copy {
                         from,
-                        root: agent_dir.clone(),
-                        rel: name.clone(),
+                        root: dir.clone(),
+                        rel: rel(name),
                     },
                 });
             }
@@ -143,8 +142,8 @@ fn private_homes(
                 };
                 let bytes = merged_json(&from, &agent_dir.join(&sj.to), &sj.keys, cx)?;
                 p.seeds.push(Seed::Bytes {
-                    root: agent_dir.clone(),
-                    rel: sj.to.clone(),
+                    root: dir.clone(),
+                    rel: rel(&sj.to),
                     bytes,
                     mode: 0o600,
                 });
@@ -155,7 +154,9 @@ fn private_homes(
                     "private state {} ({}), seeded from {}",
                     cx.env.tilde(&real),
                     h.var,
-                    spec.homes[0].user
+                    user_dir(cx, &h.user)
+                        .map(|u| cx.env.tilde(&u))
+                        .unwrap_or_else(|| h.user.clone())
                 ),
             );
         }
@@ -181,6 +182,15 @@ fn rewrite_home(text: &str, user: &Path, var: &str, cx: &Context<'_>) -> String 
         out = out.replace(&s, &format!("${var}/"));
     }
     out
+}
+
+/// `name` in the agent's folder below its home variable's folder, relative to that folder.
+fn inner_rel(h: &catalog_agent::Home, name: &str) -> String {
+    if h.inner.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}/{name}", h.inner)
+    }
 }
 
 /// A path template of the user's, absolute.
@@ -267,7 +277,8 @@ fn gemini_mcp(
     servers: &Map<String, Value>,
 ) -> Result<(), Error> {
     let h = &spec.homes[0];
-    let agent_dir = root.join(h.var.to_ascii_lowercase()).join(&h.inner);
+    let dir = root.join(h.var.to_ascii_lowercase());
+    let agent_dir = dir.join(&h.inner);
     let user = user_dir(cx, &h.user).map(|u| u.join("settings.json"));
     let mut settings: Value = match user {
         Some(u) => endpoint::read_user_file(&u, MAX_STATE)?
@@ -305,8 +316,8 @@ fn gemini_mcp(
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("json");
     bytes.push(b'\n');
     p.seeds.push(Seed::Bytes {
-        root: agent_dir,
-        rel: "settings.json".into(),
+        root: dir,
+        rel: inner_rel(h, "settings.json"),
         bytes,
         mode: 0o600,
     });
