@@ -120,6 +120,19 @@ fn a_pin_is_shown_and_no_means_no() {
         show(&out)
     );
     assert!(!s.home().join(".rustup").exists(), "rustup ran");
+    // `learn` runs the command as `run` does: the pin is taken up there too (before, learn
+    // planned it and went on without a word, so the command failed for want of it).
+    let out = cmd(&s, &srt, &rustup)
+        .args(["learn", "--no-install-toolchains", "--", "true"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("srt-gen learn: toolchain: not installing Rust 1.80.0 with rustfmt (rust-toolchain.toml) (--no-install-toolchains)"),
+        "{}",
+        show(&out)
+    );
+    assert!(!s.home().join(".rustup").exists(), "rustup ran");
 }
 
 /// A `rustup` the sandbox put in the project, on a PATH that names the project's folder,

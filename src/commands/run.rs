@@ -53,7 +53,7 @@ pub fn run(cwd: &Path, env: &Env, cmd: &RunCommand) -> Result<u8, Error> {
         }
         return Ok(0);
     }
-    for line in crate::sandbox::toolchains::apply(&prepared.toolchains, opts.toolchains) {
+    for line in crate::sandbox::toolchains::apply(&prepared.toolchains, opts.toolchains, "run") {
         ui::status(&format!("srt-gen run: toolchain: {line}\n"));
     }
     crate::sandbox::plan::apply(&prepared.policy)?;

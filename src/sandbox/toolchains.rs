@@ -579,7 +579,7 @@ impl Install {
 
 /// Shows each install, asks on a terminal (unless `mode` says no), and runs it. Returns
 /// what to tell the user.
-pub fn apply(plan: &Plan, mode: Mode) -> Vec<String> {
+pub fn apply(plan: &Plan, mode: Mode, verb: &str) -> Vec<String> {
     use std::io::{BufRead, IsTerminal, Write};
     let mut said: Vec<String> = plan.notes.clone();
     for i in &plan.installs {
@@ -594,7 +594,7 @@ pub fn apply(plan: &Plan, mode: Mode) -> Vec<String> {
         let tty = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
         if tty {
             eprint!(
-                "srt-gen run: the project pins {}. Install it outside the sandbox with\n  {}\n? [Y/n] ",
+                "srt-gen {verb}: the project pins {}. Install it outside the sandbox with\n  {}\n? [Y/n] ",
                 i.what,
                 i.shell()
             );
@@ -607,7 +607,7 @@ pub fn apply(plan: &Plan, mode: Mode) -> Vec<String> {
             }
         } else {
             eprintln!(
-                "srt-gen run: installing {}, outside the sandbox: {}",
+                "srt-gen {verb}: installing {}, outside the sandbox: {}",
                 i.what,
                 i.shell()
             );

@@ -139,6 +139,10 @@ pub fn learn(cwd: &Path, env: &Env, opts: &LearnOptions) -> Result<(u8, Report),
     for note in &prepared.notes {
         ui::status(&format!("srt-gen learn: note: {note}\n"));
     }
+    // The command runs as `run` would run it: with the toolchains the project pins.
+    for line in crate::sandbox::toolchains::apply(&prepared.toolchains, run.toolchains, "learn") {
+        ui::status(&format!("srt-gen learn: toolchain: {line}\n"));
+    }
     crate::sandbox::plan::apply(&prepared.policy)?;
     for line in prepared.policy.describe() {
         ui::status(&format!("srt-gen learn: {line}\n"));
