@@ -82,6 +82,22 @@ impl Env {
     /// Variables are read only when `os` is the current platform: another platform's
     /// defaults are spelled as that platform's documentation gives them.
     pub fn expand_path(&self, template: &str, os: Os) -> Option<String> {
+        let spelled = self.expand_unresolved(template, os)?;
+        if spelled.starts_with("./") || spelled == "." {
+            return Some(spelled);
+        }
+        let abs = self.absolute(&spelled, Path::new(""));
+        let abs = if os == self.os {
+            resolve_symlinks(&abs)
+        } else {
+            abs
+        };
+        Some(self.tilde(&abs))
+    }
+
+    /// [`Env::expand_path`] without following links: the path as the template names it
+    /// (`~/...`, absolute, or `./...`).
+    pub fn expand_unresolved(&self, template: &str, os: Os) -> Option<String> {
         let expanded = expand(template, &|name| {
             if os == self.os {
                 self.var(name)
@@ -96,21 +112,11 @@ impl Env {
         if expanded == "." || expanded.starts_with("./") {
             return Some(expanded.to_string());
         }
-        let abs = if expanded == "~" {
-            self.home.clone()
-        } else if let Some(rest) = expanded.strip_prefix("~/") {
-            self.home.join(rest)
-        } else if Path::new(expanded).is_absolute() {
-            PathBuf::from(expanded)
+        if expanded == "~" || expanded.starts_with("~/") || Path::new(expanded).is_absolute() {
+            Some(expanded.to_string())
         } else {
-            return None;
-        };
-        let abs = if os == self.os {
-            resolve_symlinks(&abs)
-        } else {
-            abs
-        };
-        Some(self.tilde(&abs))
+            None
+        }
     }
 
     /// `~/x` for a path under the home directory, the path itself otherwise.

@@ -471,3 +471,62 @@ fn a_file_is_masked_only_when_the_mask_covers_every_secret_in_it() {
         assert_ne!(shown_as(&p, "~/.cargo/config.toml"), "readable", "{text}");
     }
 }
+
+/// A dotfile manager links `~/.npmrc` to its own folder: the link is the user's, so it is
+/// followed. A link where the sandbox writes is never followed.
+#[test]
+fn the_users_own_config_links_are_followed_and_the_sandboxs_are_not() {
+    let s = common::Sandbox::new();
+    s.write("package.json", "{\"name\": \"t\"}\n");
+    s.write("yarn.lock", "# yarn lockfile v1\n");
+    let dotfiles = s.home().join("dotfiles");
+    std::fs::create_dir_all(&dotfiles).unwrap();
+    std::fs::write(
+        dotfiles.join("npmrc"),
+        "//r.example/:_authToken=npm_SECRET\nnodedir=/usr\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dotfiles.join("npmrc"), s.home().join(".npmrc")).unwrap();
+    let out = s.run(&["init", "--no-justfile"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let out = s.run(&["run", "--print-policy"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    let policy: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // srt masks the file the link leads to (it binds over that one).
+    assert_eq!(shown_as(&policy, "~/dotfiles/npmrc"), "mask", "{policy}");
+
+    // pip's user config where the sandbox writes (XDG_CONFIG_HOME in the project), a link
+    // to another file of the user's: left out, not copied in.
+    let s = common::Sandbox::new();
+    s.write("requirements.txt", "six==1.16.0\n");
+    std::fs::write(
+        s.home().join("secret.txt"),
+        "[global]\ntimeout = 1\nSECRET-LINE\n",
+    )
+    .unwrap();
+    s.write("cfg/pip/placeholder", "");
+    std::os::unix::fs::symlink(
+        s.home().join("secret.txt"),
+        s.project.join("cfg/pip/pip.conf"),
+    )
+    .unwrap();
+    let out = s.run(&["init", "--no-justfile"]);
+    assert!(out.status.success(), "{}", common::show(&out));
+    // (`--allow-errors`: the gate refuses a config home in the project, which is the point.)
+    let out = s
+        .cmd()
+        .env("XDG_CONFIG_HOME", s.project.join("cfg"))
+        .args(["run", "--dry-run", "--allow-errors", "--", "true"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::show(&out));
+    let text = s.clean(&out.stdout);
+    assert!(
+        !text.contains("secret.txt"),
+        "before: a copy of ~/secret.txt\n{text}"
+    );
+    assert!(
+        text.contains("python: [PROJECT]/cfg/pip/pip.conf is reached through a link where the sandbox writes ([PROJECT]/cfg/pip/pip.conf); left out"),
+        "{text}"
+    );
+}

@@ -80,11 +80,42 @@ pub(super) fn apply(
 ) {
     let os = cx.env.os;
     let mut plans: BTreeMap<PathBuf, PathPlan> = BTreeMap::new();
+    // Where the sandbox writes: a link there may be its own (to a file of the user's).
+    let mut writable: Vec<PathBuf> = p
+        .settings
+        .strings(List::AllowWrite)
+        .into_iter()
+        .filter(|e| !e.contains(['*', '?', '[']))
+        .map(|e| crate::env::resolve_symlinks(&cx.env.absolute(e, &cx.project.root)))
+        .collect();
+    writable.push(crate::env::resolve_symlinks(&cx.project.root));
     for frag in active {
         for c in &frag.config {
-            let Some(spelled) = c.template(os).and_then(|t| cx.env.expand_path(t, os)) else {
+            let Some(template) = c.template(os) else {
                 continue;
             };
+            let Some(spelled) = cx.env.expand_path(template, os) else {
+                continue;
+            };
+            let named = cx
+                .env
+                .expand_unresolved(template, os)
+                .map(|u| cx.env.absolute(&u, &cx.project.root));
+            let planted = named
+                .as_ref()
+                .and_then(|n| Some((n, planted_link(n, &writable)?)));
+            if let Some((named, link)) = planted {
+                p.note(
+                    "config",
+                    format!(
+                        "{}: {} is reached through a link where the sandbox writes ({}); left out, the tool runs without your settings there",
+                        frag.name,
+                        cx.env.tilde(named),
+                        cx.env.tilde(&link)
+                    ),
+                );
+                continue;
+            }
             let path = cx.env.absolute(&spelled, &cx.project.root);
             let walked = c.walk.as_deref().is_some_and(|w| {
                 cx.project
@@ -411,6 +442,51 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "config".into())
+}
+
+/// The first link on the way to `path` that lies in one of the `writable` folders (each
+/// resolved), or `None`. Each link is looked at where it is, its folder resolved; a link
+/// to a link is followed hop by hop (at most 40, as the kernel does).
+fn planted_link(path: &Path, writable: &[PathBuf]) -> Option<PathBuf> {
+    use std::collections::VecDeque;
+    use std::path::Component;
+    let mut todo: VecDeque<std::ffi::OsString> = VecDeque::new();
+    let mut cur = PathBuf::from("/");
+    let push_front = |todo: &mut VecDeque<std::ffi::OsString>, p: &Path| {
+        for c in p.components().rev() {
+            match c {
+                Component::Normal(n) => todo.push_front(n.to_os_string()),
+                Component::ParentDir => todo.push_front("..".into()),
+                _ => {}
+            }
+        }
+    };
+    push_front(&mut todo, path);
+    let mut hops = 0;
+    while let Some(part) = todo.pop_front() {
+        if part == ".." {
+            cur.pop();
+            continue;
+        }
+        let next = cur.join(&part);
+        match std::fs::read_link(&next) {
+            Ok(target) => {
+                if writable.iter().any(|w| cur.starts_with(w)) {
+                    return Some(next);
+                }
+                hops += 1;
+                if hops > 40 {
+                    return None;
+                }
+                if target.is_absolute() {
+                    cur = PathBuf::from("/");
+                }
+                push_front(&mut todo, &target);
+            }
+            Err(_) => cur = next,
+        }
+    }
+    None
 }
 
 /// The file's text; `None` when it is absent; the reason when it cannot be used.
