@@ -413,9 +413,15 @@ pub fn is_placeholder(p: &Path) -> bool {
     })
 }
 
-/// Removes a placeholder (an empty folder only when it is still empty).
+/// Removes a placeholder (an empty folder only when it is still empty). Its folder must
+/// still be the one it was made in: placeholders are made only where no link lies on the
+/// way (`make`), so a link there now is the sandbox's, and what it leads to is not ours.
 fn remove_if_empty(p: &Path) -> bool {
-    is_placeholder(p)
+    let same_folder = p
+        .parent()
+        .is_some_and(|d| d.canonicalize().is_ok_and(|real| real == d));
+    same_folder
+        && is_placeholder(p)
         && if p.is_dir() {
             std::fs::remove_dir(p).is_ok()
         } else {
@@ -658,6 +664,30 @@ mod tests {
         assert_eq!(held.made, Vec::<PathBuf>::new());
         assert_eq!(held.warnings.len(), 2, "{:?}", held.warnings);
         assert!(std::fs::read_dir(&elsewhere).unwrap().next().is_none());
+    }
+
+    /// The sandbox replaced a placeholder's folder with a link to a folder of the user's that
+    /// holds an empty file of the same name: the cleanup removes nothing through the link
+    /// (before, the user's empty file went).
+    #[test]
+    fn the_cleanup_removes_nothing_through_a_link() {
+        let (t, home, root) = dirs();
+        let s = settings(&["."], &["./.claude/commands"]);
+        let held = hold(&plan(&root, &s, &env(&home)));
+        assert!(root.join(".claude/commands").is_dir());
+        let users = t.path().canonicalize().unwrap().join("users");
+        std::fs::create_dir_all(users.join("commands")).unwrap();
+        std::fs::remove_dir_all(root.join(".claude")).unwrap();
+        std::os::unix::fs::symlink(&users, root.join(".claude")).unwrap();
+        let removed = held.release();
+        assert!(
+            users.join("commands").is_dir(),
+            "removed through the link: {removed:?}"
+        );
+        assert!(
+            !removed.contains(&root.join(".claude/commands")),
+            "{removed:?}"
+        );
     }
 
     #[test]
