@@ -245,20 +245,29 @@ fn a_pip_cache_moved_after_init_is_used_and_reported_as_drift() {
     };
     let s = &p.s;
     let cache = s.home().join("elsewhere/pip-cache");
+    // The interpreter itself: a version manager's shims run `pyenv rehash` after an
+    // install, which fails on their read-only folder.
+    let o = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3");
+    let python = String::from_utf8_lossy(&o.stdout).trim().to_string();
     let out = p
         .cmd()
         .env("PIP_CACHE_DIR", &cache)
+        .args(["learn", "--json", "--", &python])
         .args([
-            "learn",
-            "--json",
-            "--",
+            "-m",
             "pip",
-            "download",
+            "install",
             "--no-deps",
             "--no-binary",
-            ":all:",
+            "six",
+            // A wheel built from the sdist goes into pip's cache with every pip; Debian 12's
+            // pip 23.0 keeps no HTTP cache for a plain download.
+            "--use-pep517",
         ])
-        .args(["-d", "./dl", "six==1.16.0"])
+        .args(["--target", "./lib", "six==1.16.0"])
         .output()
         .unwrap();
     let report: Value =
