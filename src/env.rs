@@ -119,6 +119,15 @@ impl Env {
         }
     }
 
+    /// The folder `var` names when it holds an absolute path (the XDG spec ignores a
+    /// relative one, and so does srt-gen for every such variable), else `default` under
+    /// the home: `folder("XDG_CACHE_HOME", ".cache")`.
+    pub fn folder(&self, var: &str, default: &str) -> PathBuf {
+        self.var(var)
+            .filter(|d| Path::new(d).is_absolute())
+            .map_or_else(|| self.home.join(default), PathBuf::from)
+    }
+
     /// `~/x` for a path under the home directory, the path itself otherwise.
     pub fn tilde(&self, p: &Path) -> String {
         for home in [self.home.clone(), resolve_symlinks(&self.home)] {

@@ -76,11 +76,9 @@ pub struct Plan {
 
 /// The record: `$XDG_CACHE_HOME/srt-gen/placeholders`, else `~/.cache/srt-gen/placeholders`.
 pub fn record_file(env: &Env) -> PathBuf {
-    let cache = match env.var("XDG_CACHE_HOME") {
-        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
-        _ => env.home.join(".cache"),
-    };
-    cache.join("srt-gen").join("placeholders")
+    env.folder("XDG_CACHE_HOME", ".cache")
+        .join("srt-gen")
+        .join("placeholders")
 }
 
 /// The paths srt would make a mount point for, with srt started in `root`: srt's own

@@ -28,17 +28,13 @@ pub struct StateDirs {
 
 impl StateDirs {
     pub fn for_env(env: &Env) -> StateDirs {
-        let xdg = |var: &str, default: &str| {
-            env.var(var)
-                .filter(|d| Path::new(d).is_absolute())
-                .map_or_else(|| env.home.join(default), PathBuf::from)
-        };
-        let cache = xdg("XDG_CACHE_HOME", ".cache").join("srt-gen");
+        let cache = env.folder("XDG_CACHE_HOME", ".cache").join("srt-gen");
         StateDirs {
             caches: cache.join("sandbox"),
             config: cache.join("config"),
             runs: cache.join("runs"),
-            projects: xdg("XDG_STATE_HOME", ".local/state")
+            projects: env
+                .folder("XDG_STATE_HOME", ".local/state")
                 .join("srt-gen")
                 .join("projects"),
         }

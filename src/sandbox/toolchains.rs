@@ -420,12 +420,7 @@ fn corepack(
         return;
     };
     let home = env.var("COREPACK_HOME").map_or_else(
-        || {
-            env.var("XDG_CACHE_HOME")
-                .filter(|x| Path::new(x).is_absolute())
-                .map_or_else(|| env.home.join(".cache"), PathBuf::from)
-                .join("node/corepack")
-        },
+        || env.folder("XDG_CACHE_HOME", ".cache").join("node/corepack"),
         PathBuf::from,
     );
     let dir = home.join("v1").join(&manager).join(&version);

@@ -45,10 +45,7 @@ pub fn path(root: &Path) -> PathBuf {
 
 /// Where srt-gen keeps the id of a project's last report, outside the project.
 fn id_file(root: &Path, env: &Env) -> PathBuf {
-    let cache = env
-        .var("XDG_CACHE_HOME")
-        .filter(|d| Path::new(d).is_absolute())
-        .map_or_else(|| env.home.join(".cache"), PathBuf::from);
+    let cache = env.folder("XDG_CACHE_HOME", ".cache");
     // FNV-1a of the root's path: a stable file name per project.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in root.as_os_str().as_encoded_bytes() {

@@ -643,19 +643,9 @@ fn outside(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
 /// (check's list has their program folders).
 fn toolchain(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
     let env = ctx.env;
-    let home_of = |var: &str, default: &str| -> PathBuf {
-        env.var(var)
-            .filter(|v| Path::new(v).is_absolute())
-            .map_or_else(|| env.home.join(default), PathBuf::from)
-    };
-    let cache = env
-        .var("XDG_CACHE_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map_or_else(|| env.home.join(".cache"), PathBuf::from);
-    let data = env
-        .var("XDG_DATA_HOME")
-        .filter(|v| Path::new(v).is_absolute())
-        .map_or_else(|| env.home.join(".local/share"), PathBuf::from);
+
+    let cache = env.folder("XDG_CACHE_HOME", ".cache");
+    let data = env.folder("XDG_DATA_HOME", ".local/share");
     let var_or = |var: &str, default: PathBuf| -> PathBuf {
         env.var(var)
             .filter(|v| Path::new(v).is_absolute())
@@ -665,7 +655,7 @@ fn toolchain(path: &Path, ctx: &MapContext<'_>) -> Option<String> {
     // corepack's README; uv's docs "Storage"; pipx's docs), with how to fill it outside.
     let homes = [
         (
-            home_of("RUSTUP_HOME", ".rustup"),
+            env.folder("RUSTUP_HOME", ".rustup"),
             "rustup's toolchains",
             "`rustup toolchain install` in the project",
         ),
