@@ -269,7 +269,8 @@ pub struct RunArgs {
     #[arg(long, conflicts_with = "dry_run")]
     pub print_policy: bool,
     /// Exit 1 when the review at the end finds a change that runs code outside the
-    /// sandbox later (a successful command's exit status is otherwise kept).
+    /// sandbox later, or stops before it looked at everything (a successful command's exit
+    /// status is otherwise kept).
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]

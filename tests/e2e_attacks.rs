@@ -457,6 +457,55 @@ mkdir -p .vscode-like && echo '{}' > tools.code-workspace"#;
     assert!(!stderr(&out).contains("review"), "{}", show(&out));
 }
 
+/// 18.6: a folder prepared where the review does not look (`node_modules`, skipped as a
+/// dependency folder) and moved into place during the run kept its files' old change
+/// times: `pkg/.vscode/tasks.json` ran at the next open of `pkg`, and nothing was named.
+/// (The root's `.vscode` is write-protected, a placeholder when absent: the move fails.)
+#[test]
+fn a_folder_moved_in_from_a_dependency_folder_is_named() {
+    let Some(srt) = common::srt("a_folder_moved_in_from_a_dependency_folder_is_named") else {
+        return;
+    };
+    let s = git_project(&srt);
+    s.write(
+        "node_modules/p/.vscode/tasks.json",
+        r#"{"version":"2.0.0","tasks":[{"label":"x","type":"shell","command":"touch /nonexistent-task-ran","runOptions":{"runOn":"folderOpen"}}]}"#,
+    );
+    s.write("node_modules/q/.envrc", "touch /nonexistent-envrc-ran\n");
+    s.write("pkg/index.js", "");
+    // Change times have the kernel clock's tick as granularity.
+    std::thread::sleep(Duration::from_millis(50));
+    let out = cmd(&s, &srt)
+        .args([
+            "run",
+            "--json",
+            "--",
+            "sh",
+            "-c",
+            "mv node_modules/p/.vscode pkg/.vscode && mv node_modules/q web",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        s.project.join("pkg/.vscode/tasks.json").is_file(),
+        "the move did not happen: {}",
+        show(&out)
+    );
+    let err = stderr(&out);
+    for path in ["./pkg/.vscode/tasks.json", "./web/.envrc"] {
+        assert!(err.contains(path), "{path} not named: {}", show(&out));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed: Vec<&str> = v["review"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["./pkg/.vscode/tasks.json", "./web/.envrc"], "{v}");
+}
+
 /// 18.6: an in-tree hooks folder (`core.hooksPath=.husky`) was writable: a hook written
 /// there ran at the user's next commit.
 #[test]

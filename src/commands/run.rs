@@ -71,8 +71,11 @@ pub fn run(cwd: &Path, env: &Env, cmd: &RunCommand) -> Result<u8, Error> {
         ui::status(&format!("srt-gen run: note: {note}\n"));
     }
     prepared.launch.stdout_to_stderr = *json;
-    let mark = review::Mark::now(&crate::sandbox::state::StateDirs::for_env(env).runs)
-        .map_err(|e| Error::io("cannot stamp the start of the run", e))?;
+    let start = review::Start::now(
+        &crate::sandbox::state::StateDirs::for_env(env).runs,
+        &prepared.project.root,
+    )
+    .map_err(|e| Error::io("cannot stamp the start of the run", e))?;
     let code = match prepared.launch.spawn()? {
         Outcome::Exited(code) => {
             if let Some(hint) = failure_hint(code, opts) {
@@ -100,23 +103,31 @@ pub fn run(cwd: &Path, env: &Env, cmd: &RunCommand) -> Result<u8, Error> {
         }
     };
     // What the command changed that runs code outside the sandbox later (issue 18.6).
-    let findings = review_run(&prepared, mark);
-    ui::always(&review::render(&findings, "run"));
-    report.review = Some(findings);
+    let review = review_run(&prepared, &start);
+    ui::always(&review::render(&review, "run"));
+    report.review_truncated = review.truncated;
+    // A review cut short cannot say that nothing of the kind changed.
+    let strict_why = if !review.findings.is_empty() {
+        Some("for the review's findings")
+    } else if review.truncated {
+        Some("as the review did not look at everything")
+    } else {
+        None
+    };
+    report.review = Some(review.findings);
     if *json {
         ui::json::print("run", &report);
     }
-    let reviewed = report.review.as_ref().is_some_and(|f| !f.is_empty());
-    if *strict && reviewed && code == 0 {
-        ui::always("srt-gen run: --strict: exit 1 for the review's findings\n");
+    if let Some(why) = strict_why.filter(|_| *strict && code == 0) {
+        ui::always(&format!("srt-gen run: --strict: exit 1 {why}\n"));
         return Ok(1);
     }
     Ok(code)
 }
 
-/// The end-of-run review: every path below the root changed since `mark` that runs code
+/// The end-of-run review: every path below the root changed since `start` that runs code
 /// or is obeyed outside the sandbox later, srt-gen's own placeholders left out.
-fn review_run(prepared: &Prepared, mark: review::Mark) -> Vec<review::Finding> {
+fn review_run(prepared: &Prepared, start: &review::Start) -> review::Review {
     let placeholders: Vec<std::path::PathBuf> = prepared
         .pre
         .placeholders
@@ -130,7 +141,7 @@ fn review_run(prepared: &Prepared, mark: review::Mark) -> Vec<review::Finding> {
         .into_iter()
         .map(str::to_string)
         .collect();
-    review::review(&prepared.project.root, mark, &skip, &placeholders)
+    review::review(&prepared.project.root, start, &skip, &placeholders)
 }
 
 /// The line after a command that failed: `learn` can name what the sandbox refused.
@@ -203,6 +214,9 @@ pub struct RunReport {
     /// outside the sandbox later (absent with `--dry-run`; empty when nothing was).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub review: Option<Vec<review::Finding>>,
+    /// The review stopped at its limit: the rest of the project was not looked at.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub review_truncated: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -298,6 +312,7 @@ impl RunReport {
             exit: None,
             signal: None,
             review: None,
+            review_truncated: false,
         }
     }
 }
