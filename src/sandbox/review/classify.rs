@@ -134,6 +134,14 @@ pub(super) fn classify_in(
         "lefthook.yml" | ".lefthook.yml" | "lefthook-local.yml" | ".lefthook-local.yml" => "lefthook runs what it lists at your next commit",
         ".gitmodules" => "submodule URLs and settings git uses at your next submodule update",
         ".mcp.json" => "MCP servers: Claude Code starts the commands it lists",
+        // Tool settings that name programs the user's own tools run here, outside.
+        "config" | "config.toml" if under(".cargo") => "cargo's config: its `build.rustc-wrapper`, `target.*.runner` and aliases run at your next cargo command here",
+        "rust-toolchain" | "rust-toolchain.toml" => "rustup obeys it at your next cargo or rustc here: a `path` toolchain runs the programs in that folder",
+        ".yarnrc.yml" => "Yarn's config: the `yarnPath` release and the plugins it names are code Yarn runs at your next yarn command here",
+        _ if names.windows(2).any(|w| w == [".yarn", "releases"] || w == [".yarn", "plugins"]) => "a Yarn release or plugin: Yarn runs it at your next yarn command here",
+        ".npmrc" => "npm's project config: `node-options`, `script-shell` and `git` name what npm runs here",
+        "gradle-wrapper.properties" if under("wrapper") => "the Gradle wrapper downloads and runs the distribution it names at your next ./gradlew",
+        "maven-wrapper.properties" | "extensions.xml" | "jvm.config" | "maven.config" if under(".mvn") => "Maven reads it at your next mvn here: the wrapper's distribution, build extensions and JVM options run",
         n if n.ends_with(".code-workspace") || n.ends_with(".sublime-project") => "an editor workspace: its tasks and settings run when you open it",
         ".nvim.lua" | ".nvimrc" | ".exrc" => "Neovim/Vim run it when you open the folder (exrc)",
         ".devcontainer.json" => "a dev container definition: its commands run when you open the folder in one",
@@ -408,6 +416,18 @@ mod tests {
             ".mcp.json",
             ".srt-gen/fragments/x.toml",
             "sub/.gitmodules",
+            // Missed before: tool settings that name programs the user's tools run.
+            ".cargo/config.toml",
+            "crates/x/.cargo/config",
+            "rust-toolchain.toml",
+            "rust-toolchain",
+            ".yarnrc.yml",
+            ".yarn/releases/yarn-4.5.0.cjs",
+            ".yarn/plugins/@yarnpkg/plugin-x.cjs",
+            ".npmrc",
+            "gradle/wrapper/gradle-wrapper.properties",
+            ".mvn/wrapper/maven-wrapper.properties",
+            ".mvn/extensions.xml",
         ] {
             assert!(c(flagged).is_some(), "{flagged}");
         }
@@ -420,6 +440,10 @@ mod tests {
             "node_modules/x/index.js",
             ".env",
             "docs/justfile.md",
+            "config.toml",
+            ".yarn/cache/x.zip",
+            ".yarn/install-state.gz",
+            "src/config",
         ] {
             assert_eq!(c(routine), None, "{routine}");
         }

@@ -284,14 +284,16 @@ fn walker(root: &Path, skip: &[String]) -> ignore::Walk {
             }
             if (name == "store" && parent_name == ".hg")
                 || (name == "tmp" && parent_name == ".srt-gen")
+                || (matches!(name, "cache" | "unplugged") && parent_name == ".yarn")
             {
                 return false;
             }
             // The root's `.git/` is entered whole (a submodule's git dir may be named
             // `vendor` or `build`); version control folders and srt-gen's own, wherever
             // they are, too. Anything else named like a dependency or build folder is not.
+            // `.yarn` is, but not its package cache: Yarn runs the release and plugins there.
             rel.starts_with(".git")
-                || matches!(name, ".git" | ".hg" | ".srt-gen")
+                || matches!(name, ".git" | ".hg" | ".srt-gen" | ".yarn")
                 || !skip.iter().any(|s| s == name)
         })
         .build()
@@ -397,6 +399,20 @@ mod tests {
         let p = root.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn yarns_release_is_looked_at_and_its_package_cache_is_not() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("p");
+        write(&root, "package.json", "{}");
+        let start = begin(d.path(), &root);
+        write(&root, ".yarn/releases/yarn-4.5.0.cjs", "x");
+        write(&root, ".yarn/cache/pkg.zip", "x");
+        write(&root, ".yarn/cache/.vscode/tasks.json", "{}");
+        let r = review(&root, &start, &[".yarn".to_string()], &[]);
+        let paths: Vec<&str> = r.findings.iter().map(|x| x.path.as_str()).collect();
+        assert_eq!(paths, ["./.yarn/releases/yarn-4.5.0.cjs"]);
     }
 
     #[test]
