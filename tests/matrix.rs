@@ -536,7 +536,7 @@ fn refused_writes(trace: &str) -> Vec<String> {
 }
 
 /// Every JVM creates /tmp/hsperfdata_<user>/<pid> (openat relative to that folder, the
-/// name only a number) and carries on without it (pm-other.md, finding 2).
+/// name only a number) and carries on without it (seen inside srt 0.0.83).
 fn jvm_perf_data(line: &str) -> bool {
     line.split_once("openat(")
         .and_then(|(_, rest)| rest.split('"').nth(1))

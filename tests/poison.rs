@@ -5,7 +5,7 @@
 //! byte-identical afterwards, and the host build runs nothing the sandbox wrote.
 //!
 //! This test fails on the old policy (registry/ and git/ of the user's CARGO_HOME writable,
-//! no redirect): there the edit succeeds and the marker appears. Steps from pm-rust.md §6.
+//! no redirect): there the edit succeeds and the marker appears. Steps as tried inside srt 0.0.83.
 
 mod common;
 

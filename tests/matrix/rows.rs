@@ -555,7 +555,7 @@ pub const ROWS: &[Row] = &[
         warm: "opam init -y --bare -n --disable-sandboxing",
         run: "`opam init --bare` (the sandbox's OPAMROOT)",
         // After the failed download opam tries to remove the root it was given: a write
-        // root itself, which srt never lets go (pm-other.md, finding 5).
+        // root itself, which srt never lets go (seen inside srt 0.0.83).
         writes_ok: &["/sandbox/ocaml/root\", AT_REMOVEDIR"],
         hosts: &["opam.ocaml.org"],
         ..row("opam")
