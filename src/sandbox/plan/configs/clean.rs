@@ -377,13 +377,19 @@ impl<'a> Cleaner<'a> {
     /// XML (Maven's settings): elements named by `secrets` (`<password>`), and the
     /// `<value>` of a `<property>` whose `<name>` is (an HTTP header: `Private-Token`).
     fn xml(&mut self, text: &str) {
+        use std::sync::LazyLock;
         // Elements that hold only text or CDATA: `<server>` around `<password>` is not one.
-        let element = regex::Regex::new(
-            r"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>((?:<!\[CDATA\[(?s:.*?)\]\]>|[^<])*)</([A-Za-z_][\w.:-]*)\s*>",
-        )
-        .expect("a valid pattern");
-        let property = regex::Regex::new(r"(?s)<name>\s*([^<]*?)\s*</name>\s*<value>(.*?)</value>")
-            .expect("a valid pattern");
+        static ELEMENT: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(
+                r"<([A-Za-z_][\w.:-]*)(?:\s[^>]*)?>((?:<!\[CDATA\[(?s:.*?)\]\]>|[^<])*)</([A-Za-z_][\w.:-]*)\s*>",
+            )
+            .expect("a valid pattern")
+        });
+        static PROPERTY: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(r"(?s)<name>\s*([^<]*?)\s*</name>\s*<value>(.*?)</value>")
+                .expect("a valid pattern")
+        });
+        let (element, property) = (&*ELEMENT, &*PROPERTY);
         let inner = |v: &str| -> String {
             let v = v.trim();
             v.strip_prefix("<![CDATA[")
@@ -675,6 +681,34 @@ mod tests {
             ),
             ["Private-Token"]
         );
+    }
+
+    /// Whatever the text, each format reads it without a panic (multi-byte characters next
+    /// to every separator included).
+    #[test]
+    fn any_text_is_read_without_a_panic() {
+        let alphabet: Vec<char> = "a=: \t\n\\\"'#;![]{},.-/@é€<>![CDATA[]]>$"
+            .chars()
+            .collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for format in ["npmrc", "ini", "properties", "yaml", "toml", "json", "xml"] {
+            let c = masked(
+                format,
+                &["*token*", "password", "_auth*"],
+                r"token=([^\n]*)",
+            );
+            for _ in 0..150 {
+                let mut text = String::new();
+                for _ in 0..(x % 60) {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+                }
+                let _ = sanitize(&text, &c);
+                let _ = unmasked(&text, &c);
+            }
+        }
     }
 
     #[test]
