@@ -130,15 +130,19 @@ impl Env {
 
     /// `~/x` for a path under the home directory, the path itself otherwise.
     pub fn tilde(&self, p: &Path) -> String {
-        for home in [self.home.clone(), resolve_symlinks(&self.home)] {
+        let under = |home: &Path| {
             if p == home {
-                return "~".into();
+                Some("~".to_string())
+            } else {
+                p.strip_prefix(home)
+                    .ok()
+                    .map(|rest| format!("~/{}", rest.display()))
             }
-            if let Ok(rest) = p.strip_prefix(&home) {
-                return format!("~/{}", rest.display());
-            }
-        }
-        p.display().to_string()
+        };
+        // The home as spelled first: resolving it is a realpath, and this is called often.
+        under(&self.home)
+            .or_else(|| under(&resolve_symlinks(&self.home)))
+            .unwrap_or_else(|| p.display().to_string())
     }
 
     /// The inverse of [`Env::tilde`]: an absolute path for `~/x`, `./x` relative to `project`.
@@ -182,7 +186,12 @@ pub fn resolve_symlinks(p: &Path) -> PathBuf {
     let mut existing = p.to_path_buf();
     let mut rest = Vec::new();
     loop {
-        if let Ok(canon) = existing.canonicalize() {
+        // Only a path that is there resolves: one lstat a level up to it, then one realpath
+        // (which reads each link on the way), not a failing realpath at every level.
+        if let Ok(canon) = existing
+            .symlink_metadata()
+            .and_then(|_| existing.canonicalize())
+        {
             let mut out = canon;
             for part in rest.iter().rev() {
                 out.push(part);

@@ -36,16 +36,18 @@ pub fn floor_entries(env: &Env, platforms: &[Os]) -> Vec<FloorEntry> {
         os: env.os,
     };
     let mut out: Vec<FloorEntry> = Vec::new();
+    // Resolved once: each entry's default is looked up in it (it was resolved again for
+    // every entry, a realpath each, thousands in one `init`).
+    let defaults = base.resolve(&bare, platforms);
     for r in base.resolve(env, platforms) {
         if r.list != List::DenyRead {
             continue;
         }
         // The same template without variables: find it by source (each entry has its own).
-        let default = base
-            .resolve(&bare, platforms)
-            .into_iter()
+        let default = defaults
+            .iter()
             .find(|d| d.list == List::DenyRead && d.source == r.source && d.value != r.value)
-            .map(|d| d.value);
+            .map(|d| d.value.clone());
         let e = FloorEntry {
             path: r.value,
             default,
