@@ -104,18 +104,6 @@ pub(super) fn apply(
             let planted = named
                 .as_ref()
                 .and_then(|n| Some((n, planted_link(n, &writable)?)));
-            if let Some((named, link)) = planted {
-                p.note(
-                    "config",
-                    format!(
-                        "{}: {} is reached through a link where the sandbox writes ({}); left out, the tool runs without your settings there",
-                        frag.name,
-                        cx.env.tilde(named),
-                        cx.env.tilde(&link)
-                    ),
-                );
-                continue;
-            }
             let path = cx.env.absolute(&spelled, &cx.project.root);
             let walked = c.walk.as_deref().is_some_and(|w| {
                 cx.project
@@ -142,13 +130,24 @@ pub(super) fn apply(
                     }
                 }
             }
-            let text = match read(&path) {
+            let (shown, read) = match &planted {
+                // Not read at all: what the link leads to may be any file of the user's.
+                Some((named, link)) => (
+                    cx.env.tilde(named),
+                    Err(format!(
+                        "is reached through a link where the sandbox writes ({})",
+                        cx.env.tilde(link)
+                    )),
+                ),
+                None => (spelled.clone(), read(&path)),
+            };
+            let text = match read {
                 Ok(t) => t,
                 Err(why) => {
                     p.note(
                         "config",
                         format!(
-                            "{}: {spelled} {why}; left out, the tool runs without your settings there",
+                            "{}: {shown} {why}; left out, the tool runs without your settings there",
                             frag.name
                         ),
                     );
