@@ -207,14 +207,7 @@ pub fn prepare(cwd: &Path, env: &Env, opts: &RunOptions) -> Result<Prepared, Err
         .map_err(|e| Error::io(format!("cannot resolve {}", cwd.display()), e))?;
     // Nothing srt-gen runs on the host comes from where the sandbox writes (issue 18.1):
     // srt, node and srt's tools are looked up on a PATH without those folders.
-    let roots: Vec<PathBuf> = policy
-        .settings
-        .strings(crate::catalog::List::AllowWrite)
-        .into_iter()
-        .filter(|e| !e.contains(['*', '?', '[']))
-        .map(|e| env.absolute(e, &project.root))
-        .collect();
-    let untrusted = srt::Untrusted::new(&project.root, &roots);
+    let untrusted = srt::Untrusted::of_policy(&policy.settings, env, &project.root);
     let srt_env = srt::srt_env(env, &untrusted, opts.parent_proxy);
     let clean = srt::with_path(env, &srt_env.path);
     // A dry run shows the plan on a machine without srt too (with why it was not found).

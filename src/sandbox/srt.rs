@@ -62,6 +62,20 @@ pub fn find_srt(explicit: Option<&Path>, env: &Env, cwd: &Path) -> Result<SrtPat
     )))
 }
 
+/// Every write root of `settings` that is a path (not a glob), absolute, links not resolved.
+pub fn write_roots(
+    settings: &crate::policy::settings::Settings,
+    env: &Env,
+    project_root: &Path,
+) -> Vec<PathBuf> {
+    settings
+        .strings(crate::catalog::List::AllowWrite)
+        .into_iter()
+        .filter(|e| !e.contains(['*', '?', '[']))
+        .map(|e| env.absolute(e, project_root))
+        .collect()
+}
+
 /// Places a program srt-gen runs on the host must not come from: the project and every
 /// write root of the run policy (resolved, links followed).
 #[derive(Debug, Clone, Default)]
@@ -77,6 +91,15 @@ impl Untrusted {
         places.sort();
         places.dedup();
         Untrusted { places }
+    }
+
+    /// The project and every write root of `settings` ([`write_roots`]).
+    pub fn of_policy(
+        settings: &crate::policy::settings::Settings,
+        env: &Env,
+        project_root: &Path,
+    ) -> Untrusted {
+        Untrusted::new(project_root, &write_roots(settings, env, project_root))
     }
 
     /// The place `p` lies in, if any (links on the way resolved).

@@ -50,12 +50,13 @@ pub fn unmasked(text: &str, c: &ConfigEntry) -> Vec<String> {
     if let Err(why) = cleaner.file(&masked, c.format) {
         return vec![format!("what a file that does not parse holds ({why})")];
     }
-    let mut out = cleaner.done();
-    if !out.secret {
-        return Vec::new();
+    // A masked pass records secrets only (`Cleaner::found`), never a dropped key.
+    let out = cleaner.done();
+    if out.secret {
+        out.left_out
+    } else {
+        Vec::new()
     }
-    out.left_out.retain(|k| c.drop.iter().all(|d| !glob(d, k)));
-    out.left_out
 }
 
 /// `text` with what each match's first group captured replaced by [`STANDIN`], as srt's

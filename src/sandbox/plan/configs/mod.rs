@@ -80,14 +80,13 @@ pub(super) fn apply(
 ) {
     let os = cx.env.os;
     let mut plans: BTreeMap<PathBuf, PathPlan> = BTreeMap::new();
-    // Where the sandbox writes: a link there may be its own (to a file of the user's).
-    let mut writable: Vec<PathBuf> = p
-        .settings
-        .strings(List::AllowWrite)
-        .into_iter()
-        .filter(|e| !e.contains(['*', '?', '[']))
-        .map(|e| crate::env::resolve_symlinks(&cx.env.absolute(e, &cx.project.root)))
-        .collect();
+    // Where the sandbox writes: a link there may be its own (to a file of the user's). Not
+    // `Untrusted`, which leaves out `/`: a policy that writes everywhere trusts no link.
+    let mut writable: Vec<PathBuf> =
+        crate::sandbox::srt::write_roots(&p.settings, cx.env, &cx.project.root)
+            .iter()
+            .map(|r| crate::env::resolve_symlinks(r))
+            .collect();
     writable.push(crate::env::resolve_symlinks(&cx.project.root));
     for frag in active {
         for c in &frag.config {
